@@ -108,8 +108,8 @@ func bashSyntax(kind string, s Script) Problems {
 	}
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		m := bashLine.FindStringSubmatch(line)
-		if m == nil {
-			continue // e.g. bash echoing the offending line
+		if m == nil || strings.HasPrefix(m[2], "`") {
+			continue // bash also echoes the offending line: "bash: line 3: `fi fi'"
 		}
 		n, _ := strconv.Atoi(m[1])
 		problems.add(s.Path, s.Line+n, "%s block: bash -n: %s", kind, m[2])
