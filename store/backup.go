@@ -25,9 +25,15 @@ func (s *Store) Backup(ctx context.Context, dst string) error {
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	// A reader connection: VACUUM INTO only reads the source (into an empty
-	// file, which it accepts), and the writer stays free for the server.
-	if _, err := s.read.ExecContext(ctx, `VACUUM INTO ?`, tmp.Name()); err != nil {
+	// A connection of its own: VACUUM INTO only reads the source (a snapshot,
+	// as any WAL reader), so the writer stays free for the server; the reader
+	// pool is query_only, which SQLite applies to VACUUM INTO's output too.
+	db, err := openPool(s.path, false)
+	if err != nil {
+		return fmt.Errorf("store: backup to %s: %w", dst, err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmp.Name()); err != nil {
 		return fmt.Errorf("store: backup to %s: %w", dst, err)
 	}
 	if err := os.Link(tmp.Name(), dst); err != nil {

@@ -43,6 +43,7 @@ var (
 type Store struct {
 	write *sql.DB // exactly one connection: every write goes through it
 	read  *sql.DB // query_only connections for reads
+	path  string // for Backup's own connection
 	now   func() time.Time
 }
 
@@ -71,7 +72,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("store: open %s for reading: %w", path, err)
 	}
-	return &Store{write: write, read: read, now: time.Now}, nil
+	return &Store{write: write, read: read, path: path, now: time.Now}, nil
 }
 
 // dsn builds the connection string. Pragmas given as _pragma run on every
