@@ -22,6 +22,7 @@ import (
 type sandboxFlags struct {
 	image       string
 	agent       string
+	prefix      string
 	memory      byteSize
 	cpus        float64
 	pids        int64
@@ -32,6 +33,7 @@ type sandboxFlags struct {
 func (sf *sandboxFlags) register(fs flagSet) {
 	fs.StringVar(&sf.image, "image", "", "sandbox image (default: the tag `labd image build` makes for this labd)")
 	fs.StringVar(&sf.agent, "agent-binary", "", "static labd binary copied into sandboxes (default: this executable)")
+	fs.StringVar(&sf.prefix, "sandbox-prefix", "labd", "name prefix and label scope of this server's sandboxes (one per labd instance)")
 	sf.memory = 3 << 30
 	fs.Var(&sf.memory, "memory", "memory limit per sandbox (e.g. 3g, 1536m)")
 	fs.Float64Var(&sf.cpus, "cpus", 1.5, "CPU limit per sandbox, in cores")
@@ -40,7 +42,7 @@ func (sf *sandboxFlags) register(fs flagSet) {
 	fs.DurationVar(&sf.maxLifetime, "max-lifetime", 7*24*time.Hour, "remove a sandbox (and its inner images) this long after it was created")
 }
 
-func (sf *sandboxFlags) config(prefix string) (sandbox.Config, error) {
+func (sf *sandboxFlags) config() (sandbox.Config, error) {
 	agent := sf.agent
 	if agent == "" {
 		exe, err := os.Executable()
@@ -54,7 +56,7 @@ func (sf *sandboxFlags) config(prefix string) (sandbox.Config, error) {
 		img = image.Tag()
 	}
 	return sandbox.Config{
-		Image: img, AgentBinary: agent, Prefix: prefix,
+		Image: img, AgentBinary: agent, Prefix: sf.prefix,
 		Memory: int64(sf.memory), CPUs: sf.cpus, Pids: sf.pids,
 		IdleTimeout: sf.idle, MaxLifetime: sf.maxLifetime,
 	}, nil
@@ -99,7 +101,7 @@ func runServe(ctx context.Context, args []string) error {
 
 	deps := server.Deps{Store: st, Course: course}
 	if !*noSandboxes {
-		cfg, err := sf.config("labd")
+		cfg, err := sf.config()
 		if err != nil {
 			return err
 		}

@@ -37,7 +37,10 @@ func runTest(ctx context.Context, args []string) error {
 			return fmt.Errorf("no lesson %q in the course", slug)
 		}
 	}
-	cfg, err := sf.config(fmt.Sprintf("labdtest%d", os.Getpid()))
+	if sf.prefix == "labd" { // never touch a running server's sandboxes
+		sf.prefix = fmt.Sprintf("labdtest%d", os.Getpid())
+	}
+	cfg, err := sf.config()
 	if err != nil {
 		return err
 	}
