@@ -1,0 +1,135 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestTagIsStableAndWellFormed(t *testing.T) {
+	first, second := Tag(), Tag()
+	if first != second {
+		t.Fatalf("Tag() changed between calls: %q then %q", first, second)
+	}
+	if !regexp.MustCompile(`^labd-sandbox:[0-9a-f]{12}$`).MatchString(first) {
+		t.Errorf("Tag() = %q, want labd-sandbox:<12 hex>", first)
+	}
+	if !regexp.MustCompile(`^labd-base:bookworm-[0-9a-f]{12}$`).MatchString(BaseTag()) {
+		t.Errorf("BaseTag() = %q, want labd-base:bookworm-<12 hex>", BaseTag())
+	}
+}
+
+func TestTagCoversTheBaseRecipe(t *testing.T) {
+	oldTag, oldBase := Tag(), BaseTag()
+	saved := base
+	t.Cleanup(func() { base = saved })
+	base.Include = []string{"less"}
+	if Tag() == oldTag {
+		t.Errorf("Tag() did not change when the base recipe's package list did")
+	}
+	if BaseTag() == oldBase {
+		t.Errorf("BaseTag() did not change when the base recipe's package list did")
+	}
+}
+
+func TestDetectMirror(t *testing.T) {
+	tests := []struct {
+		root, want string
+	}{
+		{"deb822", "http://mirror.example/debian"}, // .sources wins over sources.list
+		{"oneline", "http://mirror.example/debian"},
+	}
+	for _, tt := range tests {
+		got, err := DetectMirror(filepath.Join("testdata", tt.root), "bookworm")
+		if err != nil || got != tt.want {
+			t.Errorf("DetectMirror(%s) = %q, %v; want %q", tt.root, got, err, tt.want)
+		}
+	}
+	if got, err := DetectMirror(filepath.Join("testdata", "none"), "bookworm"); err == nil {
+		t.Errorf("DetectMirror(none) = %q, want an error: only bullseye is configured", got)
+	}
+}
+
+func TestBuildContextHasTheRecipeAndTheRootfs(t *testing.T) {
+	tarball := filepath.Join(t.TempDir(), "base.tar")
+	if err := os.WriteFile(tarball, []byte("rootfs bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := writeContext(&buf, tarball); err != nil {
+		t.Fatalf("writeContext: %v", err)
+	}
+	got := map[string]string{}
+	tr := tar.NewReader(&buf)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("reading the context: %v", err)
+		}
+		data, _ := io.ReadAll(tr)
+		got[hdr.Name] = string(data)
+	}
+	for _, name := range append(recipeFiles(), rootfsName) {
+		if _, ok := got[name]; !ok {
+			t.Errorf("build context lacks %s (has %d files)", name, len(got))
+		}
+	}
+	if got[rootfsName] != "rootfs bytes" {
+		t.Errorf("%s in the context = %q, want the base tarball's bytes", rootfsName, got[rootfsName])
+	}
+}
+
+func TestImagesManifest(t *testing.T) {
+	data, err := recipe.ReadFile("recipe/images.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var images []struct {
+		Ref, Tar string
+		Changes  []string
+		Aliases  []string
+	}
+	if err := json.Unmarshal(data, &images); err != nil {
+		t.Fatalf("images.json: %v", err)
+	}
+	refs := map[string]bool{}
+	for _, im := range images {
+		refs[im.Ref] = true
+		for _, a := range im.Aliases {
+			refs[a] = true
+		}
+		if im.Tar == "" || len(im.Changes) == 0 {
+			t.Errorf("images.json entry %q lacks its tar or changes", im.Ref)
+		}
+	}
+	for _, want := range []string{"debian:bookworm-slim", "debian:bookworm", "busybox:latest"} {
+		if !refs[want] {
+			t.Errorf("images.json does not provide %s", want)
+		}
+	}
+}
+
+func TestReadMessagesReportsTheEnginesError(t *testing.T) {
+	stream := `{"stream":"Step 1/2 : FROM x\n"}` + "\n" +
+		`{"errorDetail":{"message":"The command '/bin/sh -c false' returned a non-zero code: 1"},"error":"The command '/bin/sh -c false' returned a non-zero code: 1"}`
+	var log bytes.Buffer
+	err := readMessages(strings.NewReader(stream), &log)
+	if err == nil || !strings.Contains(err.Error(), "non-zero code: 1") {
+		t.Errorf("readMessages error = %v, want the engine's message", err)
+	}
+	if log.String() != "Step 1/2 : FROM x\n" {
+		t.Errorf("readMessages logged %q, want the stream line", log.String())
+	}
+	if err := readMessages(strings.NewReader(`{"stream":"ok\n"}`), io.Discard); err != nil {
+		t.Errorf("readMessages on a clean stream: %v", err)
+	}
+}
