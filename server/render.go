@@ -20,11 +20,11 @@ var pageNames = []string{"index", "lesson", "login", "register", "error"}
 
 // page is what every template gets: the layout's fields and the page's own data.
 type page struct {
-	Title       string
-	CourseTitle string
-	User        *store.User
+	Title        string
+	CourseTitle  string
+	User         *store.User
 	PasswordAuth bool
-	Data        any
+	Data         any
 }
 
 // parsePages parses each page template together with the layout.
