@@ -46,3 +46,10 @@ func TestBashSyntaxLineMapping(t *testing.T) {
 		t.Errorf("valid script reported: %v", got)
 	}
 }
+
+func TestProblemsFormat(t *testing.T) {
+	ps := Problems{{Path: "01-a/lesson.md", Line: 3, Msg: "bad"}, {Path: "01-b", Msg: "no line"}}
+	if got, want := ps.Error(), "01-a/lesson.md:3: bad\n01-b: no line"; got != want {
+		t.Errorf("Problems.Error() = %q, want %q", got, want)
+	}
+}
