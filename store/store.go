@@ -43,7 +43,7 @@ var (
 type Store struct {
 	write *sql.DB // exactly one connection: every write goes through it
 	read  *sql.DB // query_only connections for reads
-	path  string // for Backup's own connection
+	path  string  // for Backup's own connection
 	now   func() time.Time
 }
 
