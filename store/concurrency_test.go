@@ -161,3 +161,50 @@ func TestBackupRefusesToOverwrite(t *testing.T) {
 		t.Error("Backup into a missing directory: no error")
 	}
 }
+
+// TestTwoStoresOnOneFile is `labd user add` running while `labd serve`
+// writes: two processes' pools on one file. busy_timeout and BEGIN IMMEDIATE
+// must make them wait for each other rather than fail.
+func TestTwoStoresOnOneFile(t *testing.T) {
+	serve, path := openTest(t)
+	cli, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("second Open: %v", err)
+	}
+	defer cli.Close()
+	ctx := t.Context()
+	ada := mustUser(t, serve, "ada")
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 300 {
+			if err := serve.RecordAttempt(ctx, Attempt{UserID: ada.ID, Lesson: "01", Exercise: "e"}); err != nil {
+				t.Errorf("serve attempt %d: %v", i, err)
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		for i := range 50 {
+			if _, err := cli.CreateUser(ctx, fmt.Sprintf("user%d", i), "h", false); err != nil {
+				t.Errorf("cli CreateUser %d: %v", i, err)
+				return
+			}
+		}
+	})
+	wg.Wait()
+	if users, err := serve.Users(ctx); err != nil || len(users) != 51 {
+		t.Errorf("serve sees %d users, %v; want 51", len(users), err)
+	}
+}
+
+func BenchmarkRecordAttempt(b *testing.B) {
+	s, _ := openTest(b)
+	u := mustUser(b, s, "ada")
+	a := Attempt{UserID: u.ID, Lesson: "01-chroot", Exercise: "jail", Output: strings.Repeat("line of output\n", 20)}
+	for i := 0; b.Loop(); i++ {
+		a.Passed = i%4 == 0
+		if err := s.RecordAttempt(b.Context(), a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -118,6 +118,16 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
 		return fmt.Errorf("store: migration %s: begin: %w", m.name, err)
 	}
 	defer tx.Rollback()
+	// Another process may have applied it since we looked; BEGIN IMMEDIATE
+	// holds the write lock now, so this answer stays true until commit.
+	var done bool
+	if err := tx.QueryRowContext(ctx,
+		`SELECT count(*) > 0 FROM schema_migrations WHERE version = ?`, m.version).Scan(&done); err != nil {
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
+	}
+	if done {
+		return nil
+	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return fmt.Errorf("store: migration %s: %w", m.name, err)
 	}

@@ -237,3 +237,26 @@ func TestSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentOpensOfANewFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "labd.db")
+	const n = 8
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			s, err := Open(t.Context(), path)
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent Open: %v", err)
+		}
+	}
+}
