@@ -117,18 +117,18 @@ func TestCheckWrapsScriptOnItsFirstLine(t *testing.T) {
 func TestTimeoutsChosen(t *testing.T) {
 	cases := []struct {
 		name                     string
-		runner                   Runner
+		runnerCheck, runnerSetup time.Duration
 		lessonCheck, lessonSetup time.Duration
 		wantCheck, wantSolve     time.Duration
 	}{
-		{"defaults", Runner{}, 0, 0, 30 * time.Second, 5 * time.Minute},
-		{"runner overrides defaults", Runner{CheckTimeout: 7 * time.Second, SetupTimeout: time.Minute}, 0, 0, 7 * time.Second, time.Minute},
-		{"lesson overrides runner", Runner{CheckTimeout: 7 * time.Second, SetupTimeout: time.Minute}, 3 * time.Second, 2 * time.Minute, 3 * time.Second, 2 * time.Minute},
+		{"defaults", 0, 0, 0, 0, 30 * time.Second, 5 * time.Minute},
+		{"runner overrides defaults", 7 * time.Second, time.Minute, 0, 0, 7 * time.Second, time.Minute},
+		{"lesson overrides runner", 7 * time.Second, time.Minute, 3 * time.Second, 2 * time.Minute, 3 * time.Second, 2 * time.Minute},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			fake := &fakeSandbox{}
-			r := &Runner{SB: fake, CheckTimeout: c.runner.CheckTimeout, SetupTimeout: c.runner.SetupTimeout}
+			r := &Runner{SB: fake, CheckTimeout: c.runnerCheck, SetupTimeout: c.runnerSetup}
 			l, ex := testLesson()
 			l.CheckTimeout, l.SetupTimeout = c.lessonCheck, c.lessonSetup
 			if _, err := r.Check(t.Context(), "o", l, ex); err != nil {
