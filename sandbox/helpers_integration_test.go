@@ -1,11 +1,8 @@
 package sandbox
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -19,7 +16,7 @@ import (
 )
 
 // testPrefix is unique per test so parallel runs and leftovers never mix.
-func testPrefix(t *testing.T) string {
+func testPrefix(t testing.TB) string {
 	var b [4]byte
 	rand.Read(b[:])
 	return "labdt" + hex.EncodeToString(b[:])
@@ -28,7 +25,7 @@ func testPrefix(t *testing.T) string {
 // newTestManager makes a Manager on the real engine with the real image and
 // agent, small limits, and a cleanup that removes everything with its
 // prefix using the docker CLI (independent of the code under test).
-func newTestManager(t *testing.T, edit func(*Config)) *Manager {
+func newTestManager(t testing.TB, edit func(*Config)) *Manager {
 	t.Helper()
 	testenv.Docker(t)
 	cfg := Config{
@@ -46,7 +43,7 @@ func newTestManager(t *testing.T, edit func(*Config)) *Manager {
 	return newTestManagerCfg(t, cfg)
 }
 
-func newTestManagerCfg(t *testing.T, cfg Config) *Manager {
+func newTestManagerCfg(t testing.TB, cfg Config) *Manager {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	m, err := New(t.Context(), cfg, log)
@@ -57,21 +54,21 @@ func newTestManagerCfg(t *testing.T, cfg Config) *Manager {
 	return m
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
-func cleanupPrefix(t *testing.T, prefix string) {
+func cleanupPrefix(t testing.TB, prefix string) {
 	label := "label=labd.managed=" + prefix
 	sh(t, "docker ps -aq --filter "+label+" | xargs -r docker rm -f -v")
 	sh(t, "docker volume ls -q --filter "+label+" | xargs -r docker volume rm -f")
 	sh(t, "docker network rm "+prefix+"-net")
 }
 
-func sh(t *testing.T, script string) string {
+func sh(t testing.TB, script string) string {
 	out, err := exec.Command("sh", "-c", script).CombinedOutput()
 	if err != nil {
 		t.Logf("%s: %v: %s", script, err, out)
@@ -80,7 +77,7 @@ func sh(t *testing.T, script string) string {
 }
 
 // mustExec runs script and fails the test unless it exits 0.
-func mustExec(t *testing.T, m *Manager, owner, script string) string {
+func mustExec(t testing.TB, m *Manager, owner, script string) string {
 	t.Helper()
 	res, err := m.Exec(t.Context(), owner, ExecSpec{Script: script, Timeout: 2 * time.Minute})
 	if err != nil {
@@ -125,7 +122,7 @@ func (r *termReader) String() string {
 
 // waitFor waits until the output matches re and returns the first match's
 // groups.
-func (r *termReader) waitFor(t *testing.T, re string, timeout time.Duration) []string {
+func (r *termReader) waitFor(t testing.TB, re string, timeout time.Duration) []string {
 	t.Helper()
 	rx := regexp.MustCompile(re)
 	deadline := time.Now().Add(timeout)
@@ -146,14 +143,10 @@ func tail(s string, n int) string {
 	return s
 }
 
-func hostFile(t *testing.T, path string) string {
+func hostFile(t testing.TB, path string) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(string(b))
 }
-
-var _ = fmt.Sprint
-var _ = io.EOF
-var _ context.Context

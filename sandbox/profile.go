@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
@@ -88,7 +89,7 @@ func (m *Manager) ensureNetwork(ctx context.Context) error {
 	_, err = m.eng.NetworkCreate(ctx, name, network.CreateOptions{
 		Driver:  "bridge",
 		Options: map[string]string{"com.docker.network.bridge.enable_icc": "false"},
-		Labels:  map[string]string{labelManaged: m.cfg.Prefix, labelCreated: m.now().UTC().Format("2006-01-02T15:04:05Z07:00")},
+		Labels:  map[string]string{labelManaged: m.cfg.Prefix, labelCreated: m.now().UTC().Format(time.RFC3339)},
 	})
 	if err != nil && !errdefs.IsConflict(err) { // conflict: another labd just made it
 		return fmt.Errorf("sandbox: create network %s: %w", name, err)
