@@ -195,3 +195,22 @@ func (sb *ptySandboxes) shellPID(owner, session string) int {
 	return 0
 }
 
+// attachment is the session's current attachment (nil if none).
+func (sb *ptySandboxes) attachment(owner, session string) *ptyAttachment {
+	sb.mu.Lock()
+	s := sb.sessions[owner+"/"+session]
+	sb.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current
+}
+
+// shells is the number of shells started.
+func (sb *ptySandboxes) shells() int {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	return len(sb.sessions)
+}

@@ -21,8 +21,8 @@ var (
 
 // pump bridges one WebSocket and one sandbox terminal.
 type pump struct {
-	conn     *websocket.Conn
-	term     Terminal
+	conn      *websocket.Conn
+	term      Terminal
 	readOnly  bool   // drop the browser's keystrokes and resizes
 	touch     func() // records activity for the sandbox's idle timer
 	log       *slog.Logger
