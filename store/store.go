@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -50,6 +51,10 @@ type Store struct {
 // Open opens (creating if needed) the database at path, switches it to WAL
 // and applies any migrations it has not seen yet.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.Contains(path, "?") {
+		// The driver reads everything after '?' as DSN parameters.
+		return nil, fmt.Errorf("store: open %q: the path must be non-empty and contain no '?'", path)
+	}
 	write, err := openPool(path, false)
 	if err != nil {
 		return nil, err

@@ -260,3 +260,15 @@ func TestConcurrentOpensOfANewFile(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenRejectsBadPaths(t *testing.T) {
+	for _, p := range []string{"", filepath.Join(t.TempDir(), "a?mode=ro.db")} {
+		if s, err := Open(t.Context(), p); err == nil {
+			s.Close()
+			t.Errorf("Open(%q): no error", p)
+		}
+	}
+	if _, err := Open(t.Context(), filepath.Join(t.TempDir(), "missing", "dir", "x.db")); err == nil {
+		t.Error("Open in a missing directory: no error")
+	}
+}
