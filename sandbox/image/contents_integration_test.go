@@ -3,6 +3,7 @@ package image_test
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/labd/labd/internal/testenv"
+	"github.com/labd/labd/sandbox/image"
 )
 
 // contentsScript fails, naming what is missing, unless the image has every
@@ -114,4 +116,17 @@ func containerLogs(ctx context.Context, t *testing.T, cli *client.Client, id str
 		t.Fatalf("container logs: %v", err)
 	}
 	return out.String()
+}
+
+// detectHostMirror is the host name of the host's Debian mirror.
+func detectHostMirror() (string, error) {
+	uri, err := image.DetectMirror("/", "bookworm")
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "", err
+	}
+	return u.Hostname(), nil
 }
