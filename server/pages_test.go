@@ -105,6 +105,8 @@ func TestStaticFiles(t *testing.T) {
 		t.Errorf("lesson.js served as %q", ct)
 	}
 	mustContain(t, "lesson.js", body, "initChecks")
+	resp, body = c.get("/static/js/")
+	wantStatus(t, "static directory listing", resp, body, http.StatusNotFound)
 	resp, body = c.get("/static/nope.js")
 	wantStatus(t, "missing static file", resp, body, http.StatusNotFound)
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labd/labd/store"
@@ -73,9 +74,8 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, "error", http.StatusText(status), errorPage{Status: status, Message: msg})
 }
 
-// staticHandler serves web/static with a short cache lifetime: files are not
-// fingerprinted, so browsers revalidate them (ETag-less, by Last-Modified
-// of the embed, which is zero) after an hour.
+// staticHandler serves web/static. The files are not fingerprinted, so the
+// cache lifetime stays short (an hour) for upgrades to show up.
 func (s *Server) staticHandler() http.Handler {
 	sub, err := fs.Sub(web.FS, "static")
 	if err != nil {
@@ -83,6 +83,10 @@ func (s *Server) staticHandler() http.Handler {
 	}
 	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
+			s.fail(w, r, errNotFound)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})
