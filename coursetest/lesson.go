@@ -46,13 +46,13 @@ func (t *tester) testLesson(ctx context.Context, l *lessons.Lesson) (lr LessonRe
 	}()
 
 	if msg, err := t.startSandbox(ctx, &lr); err != nil {
-		lr.Exercises = failAll(lr, exs, SandboxFailed, msg, err.Error(), 0)
+		lr.Exercises = failAll(lr, exs, t.errOutcome(ctx), msg, err.Error(), 0)
 		return lr
 	}
 	prep, err := t.runner.Prepare(ctx, lr.Owner, l)
 	switch {
 	case err != nil:
-		lr.Exercises = failAll(lr, exs, SandboxFailed, "setup could not run", err.Error(), 0)
+		lr.Exercises = failAll(lr, exs, t.errOutcome(ctx), "setup could not run", err.Error(), 0)
 		return lr
 	case !prep.Passed:
 		msg := fmt.Sprintf("setup failed (exit %d)", prep.ExitCode)
