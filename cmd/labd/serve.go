@@ -79,7 +79,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	log := newLogger(*logLevel)
 
-	course, err := loadCourse(*contentDir)
+	course, fsys, err := loadCourse(*contentDir)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 
-	deps := server.Deps{Store: st, Course: course}
+	deps := server.Deps{Store: st, Course: course, Content: fsys}
 	if !*noSandboxes {
 		cfg, err := sf.config()
 		if err != nil {
@@ -123,19 +123,19 @@ func runServe(ctx context.Context, args []string) error {
 }
 
 // loadCourse loads the built-in course, or the one in dir.
-func loadCourse(dir string) (*lessons.Course, error) {
+func loadCourse(dir string) (*lessons.Course, fs.FS, error) {
 	var fsys fs.FS = content.FS
 	if dir != "" {
 		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("content: %w", err)
+			return nil, nil, fmt.Errorf("content: %w", err)
 		}
 		fsys = os.DirFS(dir)
 	}
 	course, err := lessons.Load(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("loading the course:\n%w", err)
+		return nil, nil, fmt.Errorf("loading the course:\n%w", err)
 	}
-	return course, nil
+	return course, fsys, nil
 }
 
 func isLoopback(addr string) bool {

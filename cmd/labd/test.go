@@ -24,7 +24,7 @@ func runTest(ctx context.Context, args []string) error {
 	if err := parse(fset, args); err != nil {
 		return err
 	}
-	course, err := loadCourse(*contentDir)
+	course, _, err := loadCourse(*contentDir)
 	if err != nil {
 		return err
 	}
