@@ -194,8 +194,10 @@ func (p *pump) control(data []byte) {
 	}
 	switch m.Type {
 	case "pause":
+		p.log.Debug("terminal: paused by the browser")
 		p.gate.pause()
 	case "resume":
+		p.log.Debug("terminal: resumed by the browser")
 		p.gate.resume()
 	case "resize":
 		if p.readOnly || m.Cols == 0 || m.Rows == 0 || m.Cols > 1000 || m.Rows > 1000 {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -49,8 +50,12 @@ func newTermEnv(t *testing.T) *termEnv {
 	e := &termEnv{sb: newPTYSandboxes(t), st: st, base: "http://" + ln.Addr().String(),
 		cookies: map[string]string{}, served: make(chan error, 1), logs: &lockedBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	course, err := lessons.Load(os.DirFS("testdata/course"))
+	if err != nil {
+		t.Fatalf("loading testdata/course: %v", err)
+	}
 	e.srv, err = New(Config{Addr: ln.Addr().String(), Auth: AuthPassword},
-		Deps{Store: st, Course: &lessons.Course{}, Sandboxes: e.sb}, log)
+		Deps{Store: st, Course: course, Content: os.DirFS("testdata/course"), Sandboxes: e.sb}, log)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
