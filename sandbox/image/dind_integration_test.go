@@ -23,8 +23,8 @@ dockerd --bip 10.213.0.1/24 >/tmp/dockerd.log 2>&1 &
 for i in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
 docker info >/dev/null 2>&1 || { echo "inner dockerd did not start:"; tail -20 /tmp/dockerd.log; exit 1; }
 set -e
-docker import -q -c 'CMD ["sh"]' /opt/labd/rootfs/busybox.tar busybox:latest >/dev/null
-docker import -q -c 'CMD ["bash"]' /opt/labd/rootfs/debian-bookworm-slim.tar debian:bookworm-slim >/dev/null
+docker import -c 'CMD ["sh"]' /opt/labd/rootfs/busybox.tar busybox:latest >/dev/null
+docker import -c 'CMD ["bash"]' /opt/labd/rootfs/debian-bookworm-slim.tar debian:bookworm-slim >/dev/null
 docker run --rm busybox echo busybox-runs
 docker run --rm debian:bookworm-slim cat /etc/debian_version | sed 's/^/debian-/'
 docker run -d --name web -p 8080:80 busybox httpd -f -p 80 -h /etc >/dev/null
