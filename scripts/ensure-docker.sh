@@ -31,23 +31,30 @@ if engine_answers; then
 	exit 0
 fi
 
+started=""
 if pgrep -x dockerd >/dev/null 2>&1; then
 	say "dockerd is running but not answering yet; waiting"
 else
 	say "starting dockerd in the background (log: $log)"
 	nohup dockerd >"$log" 2>&1 &
+	started=$!
 fi
 
+why="did not answer within ${wait_seconds}s"
 i=0
 while [ "$i" -lt "$wait_seconds" ]; do
 	if engine_answers; then
 		say "the Docker engine answers after ${i}s"
 		exit 0
 	fi
+	if [ -n "$started" ] && ! kill -0 "$started" 2>/dev/null; then
+		why="exited after ${i}s"
+		break
+	fi
 	sleep 1
 	i=$((i + 1))
 done
 
-printf 'ensure-docker: error: dockerd did not answer within %ss; the end of %s:\n' "$wait_seconds" "$log" >&2
+printf 'ensure-docker: error: dockerd %s; the end of %s:\n' "$why" "$log" >&2
 tail -n 25 "$log" >&2 2>/dev/null || true
 exit 1
