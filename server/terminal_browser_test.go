@@ -193,6 +193,46 @@ func TestTerminalFlowControlInBrowser(t *testing.T) {
 	waitScreen(t, ctx, "\nafter-9")
 }
 
+// TestTerminalReconnectsInBrowser: when the server restarts, the page says
+// so, reconnects by itself and gets the same shell back.
+func TestTerminalReconnectsInBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newTermEnv(t)
+	e.openLesson(t, ctx, "alice")
+	typeKeys(t, ctx, "echo before-$((5*5))"+"\r")
+	waitScreen(t, ctx, "\nbefore-25")
+
+	e.restart(t)
+	state := func() string {
+		s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](
+			`document.querySelector('.terminal-session:not([hidden])').dataset.state + ': ' + document.querySelector('.terminal-session:not([hidden]) .terminal-overlay').textContent`))
+		return s
+	}
+	var seen []string
+	deadline := time.Now().Add(20 * time.Second)
+	for st := state(); !strings.HasPrefix(st, "ready"); st = state() {
+		if len(seen) == 0 || seen[len(seen)-1] != st {
+			seen = append(seen, st)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not reconnected after 20 s; states: %q", seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(seen) == 0 || !strings.Contains(strings.Join(seen, "|"), "retrying in") {
+		t.Errorf("the overlay never said it was retrying; states: %q", seen)
+	}
+	s := waitScreen(t, ctx, "\nbefore-25")
+	if n := strings.Count(s, "before-25\n"); n != 1 {
+		t.Errorf("the replayed output shows %d times, want once:\n%s", n, s)
+	}
+	typeKeys(t, ctx, "echo after-$((6*6))"+"\r")
+	waitScreen(t, ctx, "\nafter-36")
+	if n := e.sb.shells(); n != 1 {
+		t.Errorf("%d shells, want the one from before the restart", n)
+	}
+}
+
 // screenshot saves the page to $LABD_TEST_ARTIFACTS, if set, for a look.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	dir := os.Getenv("LABD_TEST_ARTIFACTS")

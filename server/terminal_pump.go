@@ -28,6 +28,7 @@ type pump struct {
 	log       *slog.Logger
 	gate      flowGate
 	pingEvery time.Duration // default terminalPingInterval; tests shorten it
+	pongWait  time.Duration // default terminalWriteTimeout
 }
 
 // run pumps both ways until the terminal ends, the browser goes, a ping goes
@@ -38,6 +39,9 @@ func (p *pump) run(ctx context.Context) {
 	defer cancel(nil)
 	if p.pingEvery == 0 {
 		p.pingEvery = terminalPingInterval
+	}
+	if p.pongWait == 0 {
+		p.pongWait = terminalWriteTimeout
 	}
 	out := make(chan []byte, 8)
 	var termErr error // why the terminal ended; written before out is closed
@@ -221,7 +225,7 @@ func (p *pump) keepAlive(ctx context.Context) error {
 			return context.Cause(ctx)
 		case <-t.C:
 		}
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), terminalWriteTimeout)
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.pongWait)
 		err := p.conn.Ping(pctx)
 		cancel()
 		if err != nil {

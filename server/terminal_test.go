@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +35,35 @@ type termEnv struct {
 	cancel  context.CancelFunc
 	served  chan error
 	logs    *lockedBuffer
+	deps    Deps
+	log     *slog.Logger
+}
+
+// serve starts a new Server on ln (a restart keeps the store and the shells).
+func (e *termEnv) serve(t *testing.T, ln net.Listener) {
+	t.Helper()
+	var err error
+	e.srv, err = New(Config{Addr: ln.Addr().String(), Auth: AuthPassword}, e.deps, e.log)
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	sctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
+	e.cancel = cancel
+	e.served = make(chan error, 1)
+	go func() { e.served <- e.srv.Serve(sctx, ln) }()
+}
+
+// restart shuts the server down and starts a new one on the same address.
+func (e *termEnv) restart(t *testing.T) {
+	t.Helper()
+	if err := e.shutdown(t); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	ln, err := net.Listen("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		t.Fatalf("listening again: %v", err)
+	}
+	e.serve(t, ln)
 }
 
 func newTermEnv(t *testing.T) *termEnv {
@@ -48,17 +79,14 @@ func newTermEnv(t *testing.T) *termEnv {
 		t.Fatal(err)
 	}
 	e := &termEnv{sb: newPTYSandboxes(t), st: st, base: "http://" + ln.Addr().String(),
-		cookies: map[string]string{}, served: make(chan error, 1), logs: &lockedBuffer{}}
+		cookies: map[string]string{}, logs: &lockedBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	course, err := lessons.Load(os.DirFS("testdata/course"))
 	if err != nil {
 		t.Fatalf("loading testdata/course: %v", err)
 	}
-	e.srv, err = New(Config{Addr: ln.Addr().String(), Auth: AuthPassword},
-		Deps{Store: st, Course: course, Content: os.DirFS("testdata/course"), Sandboxes: e.sb}, log)
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
+	e.deps = Deps{Store: st, Course: course, Content: os.DirFS("testdata/course"), Sandboxes: e.sb}
+	e.log = log
 	for _, name := range []string{"alice", "bob"} {
 		u, err := st.CreateUser(ctx, name, "", false)
 		if err != nil {
@@ -70,9 +98,7 @@ func newTermEnv(t *testing.T) *termEnv {
 		}
 		e.cookies[name] = sessionCookie + "=" + token
 	}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e.cancel = cancel
-	go func() { e.served <- e.srv.Serve(sctx, ln) }()
+	e.serve(t, ln)
 	t.Cleanup(func() {
 		e.shutdown(t)
 		if t.Failed() {
@@ -444,4 +470,54 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// pipeTerminal is a Terminal made of pipes, for pump tests that need no shell.
+type pipeTerminal struct {
+	*io.PipeReader
+	in     bytes.Buffer
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (p *pipeTerminal) Write(b []byte) (int, error)    { return p.in.Write(b) }
+func (p *pipeTerminal) Resize(cols, rows uint16) error { return nil }
+func (p *pipeTerminal) Close() error {
+	p.once.Do(func() { close(p.closed); p.PipeReader.Close() })
+	return nil
+}
+
+// TestTerminalPingEndsDeadPeer: a browser that stops answering pings (a
+// closed laptop lid) ends the terminal, detaching from the sandbox.
+func TestTerminalPingEndsDeadPeer(t *testing.T) {
+	pr, _ := io.Pipe()
+	term := &pipeTerminal{PipeReader: pr, closed: make(chan struct{})}
+	ended := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			t.Errorf("accept: %v", err)
+			return
+		}
+		p := &pump{conn: conn, term: term, touch: func() {}, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			pingEvery: 50 * time.Millisecond, pongWait: 200 * time.Millisecond}
+		p.run(context.WithoutCancel(r.Context()))
+		close(ended)
+	}))
+	defer ts.Close()
+	conn, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(ts.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow() // never read: pings go unanswered
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the terminal outlived a peer that does not answer pings by 5 s")
+	}
+	select {
+	case <-term.closed:
+	default:
+		t.Error("the sandbox terminal was not closed")
+	}
 }
