@@ -371,3 +371,15 @@ func TestTooManySessions(t *testing.T) {
 		t.Errorf("third session: closed with %q", r)
 	}
 }
+
+func regexpFind(re, s string) string {
+	m := regexp.MustCompile(re).FindStringSubmatch(s)
+	switch {
+	case m == nil:
+		return ""
+	case len(m) > 1:
+		return m[1]
+	default:
+		return m[0]
+	}
+}
