@@ -66,7 +66,10 @@ func (e *termEnv) restart(t *testing.T) {
 	e.serve(t, ln)
 }
 
-func newTermEnv(t *testing.T) *termEnv {
+func newTermEnv(t *testing.T) *termEnv { return newTermEnvWith(t, nil) }
+
+// newTermEnvWith serves terminals from sandboxes (nil: local PTYs, e.sb).
+func newTermEnvWith(t *testing.T, sandboxes Sandboxes) *termEnv {
 	t.Helper()
 	ctx := t.Context()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "labd.db"))
@@ -85,7 +88,10 @@ func newTermEnv(t *testing.T) *termEnv {
 	if err != nil {
 		t.Fatalf("loading testdata/course: %v", err)
 	}
-	e.deps = Deps{Store: st, Course: course, Content: os.DirFS("testdata/course"), Sandboxes: e.sb}
+	if sandboxes == nil {
+		sandboxes = e.sb
+	}
+	e.deps = Deps{Store: st, Course: course, Content: os.DirFS("testdata/course"), Sandboxes: sandboxes}
 	e.log = log
 	for _, name := range []string{"alice", "bob"} {
 		u, err := st.CreateUser(ctx, name, "", false)
@@ -163,6 +169,12 @@ type termClient struct {
 
 func (e *termEnv) connect(t *testing.T, user, session string) *termClient {
 	t.Helper()
+	return e.connectWithin(t, user, session, 10*time.Second)
+}
+
+// connectWithin connects and waits up to ready for the sandbox to be ready.
+func (e *termEnv) connectWithin(t *testing.T, user, session string, ready time.Duration) *termClient {
+	t.Helper()
 	conn, _, err := e.dial(t, session, dialOpts{user: user})
 	if err != nil {
 		t.Fatalf("dial as %s: %v", user, err)
@@ -171,8 +183,8 @@ func (e *termEnv) connect(t *testing.T, user, session string) *termClient {
 		controls: make(chan map[string]any, 16), closed: make(chan error, 1)}
 	t.Cleanup(func() { conn.CloseNow() })
 	go c.readLoop()
-	c.waitStatus("starting")
-	c.waitStatus("ready")
+	c.waitStatus("starting", 10*time.Second)
+	c.waitStatus("ready", ready)
 	return c
 }
 
@@ -196,15 +208,15 @@ func (c *termClient) readLoop() {
 	}
 }
 
-func (c *termClient) waitStatus(state string) {
+func (c *termClient) waitStatus(state string, within time.Duration) {
 	c.t.Helper()
 	select {
 	case m := <-c.controls:
 		if m["type"] != "status" || m["state"] != state {
 			c.t.Fatalf("got control %v, want status %q", m, state)
 		}
-	case <-time.After(10 * time.Second):
-		c.t.Fatalf("no status %q within 10 s", state)
+	case <-time.After(within):
+		c.t.Fatalf("no status %q within %v", state, within)
 	}
 }
 
@@ -263,8 +275,8 @@ func TestTerminalResizeReachesStty(t *testing.T) {
 	}
 	c := &termClient{t: t, conn: conn, frames: make(chan []byte, 1024), controls: make(chan map[string]any, 16), closed: make(chan error, 1)}
 	go c.readLoop()
-	c.waitStatus("starting")
-	c.waitStatus("ready")
+	c.waitStatus("starting", 10*time.Second)
+	c.waitStatus("ready", 10*time.Second)
 	c.expect("fake$ ", 5*time.Second)
 	c.send("stty size\r")
 	c.expect("27 91\r\n", 5*time.Second) // the first size came from the query
