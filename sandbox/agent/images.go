@@ -22,6 +22,7 @@ type imageEntry struct {
 	Ref     string   `json:"ref"`     // "debian:bookworm-slim"
 	Tar     string   `json:"tar"`     // file name in the images dir
 	Changes []string `json:"changes"` // docker import --change values
+	Aliases []string `json:"aliases"` // more tags for the same image ("debian:12")
 }
 
 // dockerRunner runs the docker CLI with args and returns its output.
@@ -61,7 +62,12 @@ func importImages(ctx context.Context, docker dockerRunner, dir, marker string, 
 		if out, err := docker(ctx, args...); err != nil {
 			return fmt.Errorf("agent: import %s from %s: %w: %s", e.Ref, e.Tar, err, strings.TrimSpace(string(out)))
 		}
-		log.Info("base image imported", "ref", e.Ref)
+		for _, alias := range e.Aliases {
+			if out, err := docker(ctx, "tag", e.Ref, alias); err != nil {
+				return fmt.Errorf("agent: tag %s as %s: %w: %s", e.Ref, alias, err, strings.TrimSpace(string(out)))
+			}
+		}
+		log.Info("base image imported", "ref", e.Ref, "aliases", e.Aliases)
 	}
 	if err := os.MkdirAll(filepath.Dir(marker), 0o755); err != nil {
 		return fmt.Errorf("agent: image marker dir: %w", err)

@@ -31,8 +31,9 @@ func TestImportImages(t *testing.T) {
 		t.Fatalf("tar: %v %s", err, out)
 	}
 	ref := "labd-agent-test/tiny:" + filepath.Base(dir)
-	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", ref).Run() })
-	manifest := `[{"ref":"` + ref + `","tar":"tiny.tar","changes":["CMD [\"bash\"]","ENV LABD=1"]}]`
+	alias := ref + "-alias"
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", ref, alias).Run() })
+	manifest := `[{"ref":"` + ref + `","tar":"tiny.tar","changes":["CMD [\"bash\"]","ENV LABD=1"],"aliases":["` + alias + `"]}]`
 	os.WriteFile(filepath.Join(dir, "images.json"), []byte(manifest), 0o644)
 	marker := filepath.Join(t.TempDir(), "docker", ".labd-images")
 
@@ -44,12 +45,15 @@ func TestImportImages(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != `["bash"] ["LABD=1"]` {
 		t.Errorf("imported image config: %s %v", out, err)
 	}
-	if calls != 1 {
-		t.Errorf("docker ran %d times, want 1", calls)
+	if out, err := exec.Command("docker", "image", "inspect", alias).CombinedOutput(); err != nil {
+		t.Errorf("alias %s not tagged: %v %s", alias, err, out)
+	}
+	if calls != 2 {
+		t.Errorf("docker ran %d times, want 2 (import, tag)", calls)
 	}
 	// Same manifest again: the marker says it is done.
-	if err := importImages(t.Context(), hostDocker(plainSpawner{}, &calls), dir, marker, log); err != nil || calls != 1 {
-		t.Errorf("second import: err %v, docker ran %d times in all, want 1", err, calls)
+	if err := importImages(t.Context(), hostDocker(plainSpawner{}, &calls), dir, marker, log); err != nil || calls != 2 {
+		t.Errorf("second import: err %v, docker ran %d times in all, want 2", err, calls)
 	}
 }
 
