@@ -85,6 +85,8 @@ type ownerState struct {
 	terminals int
 	// as last seen in the engine, for Deadlines (which takes no ctx)
 	created, started time.Time
+	// an instructor's lifetime extension (lifetime.go)
+	extendedFor, extendedTo time.Time
 }
 
 // New connects to the engine, checks the image, decides the security

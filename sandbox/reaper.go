@@ -77,7 +77,7 @@ func (m *Manager) Deadlines(owner string) (stopAt, removeAt time.Time) {
 		stopAt = s.idleSinceLocked(m.now()).Add(m.cfg.IdleTimeout)
 	}
 	if m.cfg.MaxLifetime > 0 && !s.created.IsZero() {
-		removeAt = s.created.Add(m.cfg.MaxLifetime)
+		removeAt = s.removeAtLocked(s.created, m.cfg.MaxLifetime)
 	}
 	return stopAt, removeAt
 }
@@ -106,7 +106,7 @@ func (m *Manager) reap(ctx context.Context) {
 	}
 	now := m.now()
 	for _, in := range list {
-		if m.cfg.MaxLifetime > 0 && !in.Created.IsZero() && now.Sub(in.Created) > m.cfg.MaxLifetime {
+		if m.pastLifetime(in.Owner, in.Created, now) {
 			m.log.Info("reaper: removing sandbox past its lifetime", "owner", in.Owner, "created", in.Created)
 			if err := m.Remove(ctx, in.Owner); err != nil {
 				m.log.Warn("reaper: remove", "owner", in.Owner, "err", err)
