@@ -28,7 +28,7 @@ import (
 
 // labdServer is a `labd serve` process under test.
 type labdServer struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	addr    string
 	dataDir string
@@ -39,7 +39,7 @@ type labdServer struct {
 
 // newLabd prepares a server on a free loopback port with its own data
 // directory and sandbox prefix; everything it creates is removed at the end.
-func newLabd(t *testing.T, extraArgs ...string) *labdServer {
+func newLabd(t testing.TB, extraArgs ...string) *labdServer {
 	t.Helper()
 	testenv.Docker(t)
 	img := testenv.SandboxImage(t)
@@ -129,7 +129,7 @@ func (s *labdServer) manager(ctx context.Context) *sandbox.Manager {
 	return m
 }
 
-func removeSandboxes(t *testing.T, prefix, img string) {
+func removeSandboxes(t testing.TB, prefix, img string) {
 	label := "label=labd.managed=" + prefix
 	for _, script := range []string{
 		"docker ps -aq --filter " + label + " | xargs -r docker rm -f -v",
@@ -206,7 +206,7 @@ func waitScreen(t *testing.T, ctx context.Context, timeout time.Duration, want s
 		fmt.Sprintf(`!!window.labdTerminals && window.labdTerminals.text().includes(%q)`, want))
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
