@@ -202,26 +202,35 @@ func TestTerminalReconnectsInBrowser(t *testing.T) {
 	typeKeys(t, ctx, "echo before-$((5*5))"+"\r")
 	waitScreen(t, ctx, "\nbefore-25")
 
-	e.restart(t)
 	state := func() string {
 		s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](
 			`document.querySelector('.terminal-session:not([hidden])').dataset.state + ': ' + document.querySelector('.terminal-session:not([hidden]) .terminal-overlay').textContent`))
 		return s
 	}
+	// waitState polls until the overlay matches, recording what it showed.
 	var seen []string
-	deadline := time.Now().Add(20 * time.Second)
-	for st := state(); !strings.HasPrefix(st, "ready"); st = state() {
-		if len(seen) == 0 || seen[len(seen)-1] != st {
-			seen = append(seen, st)
+	waitState := func(prefix, contains string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for st := state(); !strings.HasPrefix(st, prefix) || !strings.Contains(st, contains); st = state() {
+			if len(seen) == 0 || seen[len(seen)-1] != st {
+				seen = append(seen, st)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the terminal never reached %q…%q in 20 s; states: %q", prefix, contains, seen)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not reconnected after 20 s; states: %q", seen)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	if len(seen) == 0 || !strings.Contains(strings.Join(seen, "|"), "retrying in") {
-		t.Errorf("the overlay never said it was retrying; states: %q", seen)
+
+	if err := e.shutdown(t); err != nil {
+		t.Fatalf("shutdown: %v", err)
 	}
+	waitState("waiting", "retrying in")
+	screenshot(t, ctx, "terminal-retrying.png")
+	e.serveAgain(t)
+	waitState("ready", "")
+	t.Logf("states while the server was down: %q", seen)
 	s := waitScreen(t, ctx, "\nbefore-25")
 	if n := strings.Count(s, "before-25\n"); n != 1 {
 		t.Errorf("the replayed output shows %d times, want once:\n%s", n, s)

@@ -53,12 +53,9 @@ func (e *termEnv) serve(t *testing.T, ln net.Listener) {
 	go func() { e.served <- e.srv.Serve(sctx, ln) }()
 }
 
-// restart shuts the server down and starts a new one on the same address.
-func (e *termEnv) restart(t *testing.T) {
+// serveAgain starts a new server on the address of the one shut down.
+func (e *termEnv) serveAgain(t *testing.T) {
 	t.Helper()
-	if err := e.shutdown(t); err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
 	ln, err := net.Listen("tcp", strings.TrimPrefix(e.base, "http://"))
 	if err != nil {
 		t.Fatalf("listening again: %v", err)
