@@ -42,11 +42,15 @@ const (
 )
 
 // Exec runs spec.Script in owner's running sandbox. The timeout is enforced
-// inside the sandbox by `timeout --kill-after`: it runs the script in its own
-// process group and signals the whole group, so children die too, with no
-// second round trip. (Killing from outside would need the exec's PID from
-// ExecInspect, which is a host PID — meaningless to a `kill` inside the
-// sandbox and unreachable from labd when the engine is remote.)
+// inside the sandbox by `timeout --kill-after`, which runs the script in its
+// own process group and signals the whole group, so no second round trip is
+// needed. (Killing from outside would need the exec's PID from ExecInspect:
+// a host PID, meaningless to a `kill` inside the sandbox and out of reach
+// when the engine is remote.) timeout(1) stops signalling once its child
+// exits, so children forked during the kill (a fork bomb) would live on; a
+// small wrapper therefore SIGKILLs the group until it is empty after a
+// timeout. On a normal exit the group is left alone: a setup block may
+// start a background server on purpose.
 func (m *Manager) Exec(ctx context.Context, owner string, spec ExecSpec) (ExecResult, error) {
 	id, err := m.runningID(ctx, owner)
 	if err != nil {
@@ -77,15 +81,29 @@ func (m *Manager) Exec(ctx context.Context, owner string, spec ExecSpec) (ExecRe
 	return res, nil
 }
 
-// scriptCmd is the command line for a script, under timeout(1) if limited.
+// timeoutWrapper runs "$1" under timeout(1) and, if it timed out, kills
+// what is left of its process group (the group ID is timeout's PID). fd 3
+// carries stdin past the shell's /dev/null for background jobs.
+const timeoutWrapper = `exec 3<&0
+timeout --kill-after="$2" "$3" bash -c "$1" <&3 3<&- &
+pid=$!
+exec 3<&-
+wait "$pid"; rc=$?
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+  for _ in $(seq 100); do kill -KILL -- "-$pid" 2>/dev/null || break; sleep 0.05; done
+fi
+exit "$rc"`
+
+// scriptCmd is the command line for a script, under timeoutWrapper if
+// limited. The script itself is always `bash -c SCRIPT`, so bash's line
+// numbers match the lesson's.
 func scriptCmd(spec ExecSpec) []string {
-	cmd := []string{"bash", "-c", spec.Script}
 	if spec.Timeout <= 0 {
-		return cmd
+		return []string{"bash", "-c", spec.Script}
 	}
-	secs := strconv.FormatFloat(spec.Timeout.Seconds(), 'f', -1, 64)
-	ka := strconv.FormatFloat(killAfter.Seconds(), 'f', -1, 64)
-	return append([]string{"timeout", "--kill-after=" + ka + "s", secs + "s"}, cmd...)
+	secs := strconv.FormatFloat(spec.Timeout.Seconds(), 'f', -1, 64) + "s"
+	ka := strconv.FormatFloat(killAfter.Seconds(), 'f', -1, 64) + "s"
+	return []string{"bash", "-c", timeoutWrapper, "labd-exec", spec.Script, ka, secs}
 }
 
 // execOptions is a non-TTY root exec in /root.

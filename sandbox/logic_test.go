@@ -7,8 +7,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -107,9 +111,46 @@ func TestScriptCmd(t *testing.T) {
 		t.Errorf("no timeout: %v", got)
 	}
 	got := scriptCmd(ExecSpec{Script: "sleep 9", Timeout: 1500 * time.Millisecond})
-	want := []string{"timeout", "--kill-after=2s", "1.5s", "bash", "-c", "sleep 9"}
+	want := []string{"bash", "-c", timeoutWrapper, "labd-exec", "sleep 9", "2s", "1.5s"}
 	if !slices.Equal(got, want) {
 		t.Errorf("timeout: %v, want %v", got, want)
+	}
+}
+
+// TestTimeoutWrapper runs the wrapper with the local bash and coreutils:
+// exit codes pass through, stdin reaches the script, and children that
+// outlive a timeout are killed.
+func TestTimeoutWrapper(t *testing.T) {
+	if _, err := exec.LookPath("timeout"); err != nil {
+		t.Skip("no timeout(1) here")
+	}
+	run := func(script, stdin string, timeout time.Duration) (string, int) {
+		cmd := scriptCmd(ExecSpec{Script: script, Timeout: timeout})
+		c := exec.Command(cmd[0], cmd[1:]...)
+		c.Stdin = strings.NewReader(stdin)
+		out, _ := c.CombinedOutput()
+		return string(out), c.ProcessState.ExitCode()
+	}
+	if out, code := run("cat; exit 3", "in", 10*time.Second); out != "in" || code != 3 {
+		t.Errorf("normal exit: %q %d", out, code)
+	}
+	marker := "labd-wrapper-test-" + strconv.Itoa(os.Getpid())
+	// The script dies on SIGTERM (timeout(1) then exits 124 and sends no
+	// SIGKILL) but leaves a child that ignores it, like a fork bomb's
+	// freshly forked processes: the wrapper must kill it.
+	script := `(trap '' TERM; exec -a ` + marker + ` sleep 60 >/dev/null 2>&1) & sleep 60`
+	out, code := run(script, "", 500*time.Millisecond)
+	if code != 124 {
+		t.Errorf("timed-out script: exit %d (%q), want 124", code, out)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if ps, _ := exec.Command("pgrep", "-f", marker).Output(); len(ps) > 0 {
+		for _, pid := range strings.Fields(string(ps)) {
+			if n, err := strconv.Atoi(pid); err == nil {
+				syscall.Kill(n, syscall.SIGKILL)
+			}
+		}
+		t.Errorf("children survived the timeout: pids %q", ps)
 	}
 }
 
