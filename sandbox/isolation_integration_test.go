@@ -23,14 +23,17 @@ func TestSandboxIsolation(t *testing.T) {
 
 	t.Run("no module loading", func(t *testing.T) {
 		// Garbage passed to init_module: EPERM without CAP_SYS_MODULE,
-		// "Invalid module format" with it.
+		// "Invalid module format" with it (ENOSYS on kernels without
+		// module support, where the capability check below still counts).
 		res, err := m.Exec(t.Context(), "attacker", ExecSpec{Script: "head -c 4096 /dev/urandom > /tmp/x.ko; insmod /tmp/x.ko"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.ExitCode == 0 || !strings.Contains(string(res.Output), "not permitted") {
-			t.Errorf("insmod: exit %d, %q; want Operation not permitted", res.ExitCode, res.Output)
+		out := string(res.Output)
+		if res.ExitCode == 0 || !strings.Contains(out, "not permitted") && !strings.Contains(out, "not implemented") {
+			t.Errorf("insmod: exit %d, %q; want Operation not permitted", res.ExitCode, out)
 		}
+		t.Logf("insmod: %s", strings.TrimSpace(out))
 		// The capability itself must be missing, whatever insmod says.
 		capEff := mustExec(t, m, "attacker", "awk '/^CapEff/ {print $2}' /proc/self/status")
 		v, err := strconv.ParseUint(strings.TrimSpace(capEff), 16, 64)
@@ -96,6 +99,10 @@ func TestSandboxIsolation(t *testing.T) {
 				t.Fatalf("attacker sandbox did not recover: %+v %v", r, err)
 			}
 			time.Sleep(time.Second)
+		}
+		// PID 1 and the inner engine lived through it.
+		if err := m.WaitReady(t.Context(), "attacker"); err != nil {
+			t.Errorf("after the fork bomb: %v", err)
 		}
 	})
 }
