@@ -1,0 +1,127 @@
+package content_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/labd/labd/content"
+	"github.com/labd/labd/coursetest"
+	"github.com/labd/labd/internal/testenv"
+	"github.com/labd/labd/lessons"
+	"github.com/labd/labd/sandbox"
+)
+
+// The hand-made container lessons: chroot's sequels, where every check
+// inspects namespaces and cgroups of live processes.
+var handMade = []string{"02-namespaces", "03-cgroups"}
+
+func loadCourse(t *testing.T) *lessons.Course {
+	t.Helper()
+	c, err := lessons.Load(content.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestHandMadeContainerLessonsShape(t *testing.T) {
+	c := loadCourse(t)
+	for _, slug := range handMade {
+		l := c.Lesson(slug)
+		if l == nil {
+			t.Fatalf("lesson %s is missing", slug)
+		}
+		if l.Title == "" || l.Summary == "" || l.Duration == 0 {
+			t.Errorf("%s: want title, summary and duration in the front matter", l.Path)
+		}
+		if n := len(l.Exercises()); n < 3 || n > 6 {
+			t.Errorf("%s has %d exercises, want 3–6", l.Path, n)
+		}
+		src, err := fs.ReadFile(content.FS, l.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Progress is stored under the id: it must not follow the heading's wording.
+		for _, ex := range l.Exercises() {
+			if !bytes.Contains(src, []byte("{#"+ex.ID+"}")) {
+				t.Errorf("%s:%d: exercise %q has no explicit {#id}", l.Path, ex.Line, ex.ID)
+			}
+		}
+	}
+}
+
+// v1Names are cgroup v1 file and tree names; a script that uses one must
+// also handle cgroup v2, which most hosts run.
+var v1Names = []string{"cfs_quota_us", "limit_in_bytes", "oom_control", "/sys/fs/cgroup/cpu/", "/sys/fs/cgroup/memory/"}
+
+func TestCgroupScriptsHandleBothVersions(t *testing.T) {
+	l := loadCourse(t).Lesson("03-cgroups")
+	if l == nil {
+		t.Fatal("lesson 03-cgroups is missing")
+	}
+	for _, ex := range l.Exercises() {
+		for _, s := range []lessons.Script{ex.Check, ex.Solution} {
+			for _, name := range v1Names {
+				if strings.Contains(s.Source, name) && !strings.Contains(s.Source, "cgroup2fs") {
+					t.Errorf("%s:%d: uses the cgroup v1 name %q but never tests for cgroup v2 (cgroup2fs)", s.Path, s.Line, name)
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestIntegrationHandMadeContainerLessons replays both lessons in real
+// sandboxes, as `labd test` does: each check fails, the solution runs, the
+// check passes. LABD_TEST_IMAGE picks another sandbox image than the one of
+// the current recipe (e.g. labd-sandbox:latest while a rebuild is pending).
+func TestIntegrationHandMadeContainerLessons(t *testing.T) {
+	testenv.Docker(t)
+	image := os.Getenv("LABD_TEST_IMAGE")
+	if image == "" {
+		image = testenv.SandboxImage(t)
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	prefix := "labdtest-" + hex.EncodeToString(b[:])
+	t.Cleanup(func() { removeSandboxes(t, prefix) })
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	m, err := sandbox.New(t.Context(), sandbox.Config{Image: image, AgentBinary: testenv.LabdBinary(t),
+		Prefix: prefix, Memory: 2 << 30, CPUs: 1.5}, log)
+	if err != nil {
+		t.Fatalf("sandbox.New: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+
+	var out bytes.Buffer
+	sum, err := coursetest.Run(t.Context(), coursetest.Config{Course: loadCourse(t), Lessons: handMade,
+		Parallel: 2, PathPrefix: "content/"}, m, &out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatalf("coursetest.Run: %v", err)
+	}
+	if sum.Failed != 0 || sum.Passed == 0 {
+		t.Errorf("%d exercises passed, %d failed; want all to pass (report above)", sum.Passed, sum.Failed)
+	}
+}
+
+// removeSandboxes removes what the run left behind, with the docker CLI so
+// the cleanup does not depend on the code under test.
+func removeSandboxes(t *testing.T, prefix string) {
+	label := "label=labd.managed=" + prefix
+	for _, script := range []string{
+		"docker ps -aq --filter " + label + " | xargs -r docker rm -f -v",
+		"docker volume ls -q --filter " + label + " | xargs -r docker volume rm -f",
+	} {
+		if out, err := exec.Command("sh", "-c", script).CombinedOutput(); err != nil {
+			t.Logf("cleanup %s: %v: %s", script, err, out)
+		}
+	}
+}
