@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/labd/labd/sandbox"
 )
@@ -68,4 +69,38 @@ type managerTerminal struct{ *sandbox.Terminal }
 
 func (t managerTerminal) Resize(cols, rows uint16) error {
 	return t.Terminal.Resize(sandbox.Size{Cols: cols, Rows: rows})
+}
+
+// List reports every sandbox with the Manager's idle and lifetime deadlines,
+// for the instructor's sandboxes page.
+func (a managerSandboxes) List(ctx context.Context) ([]SandboxInfo, error) {
+	infos, err := a.m.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SandboxInfo, 0, len(infos))
+	for _, in := range infos {
+		si := SandboxInfo{Owner: in.Owner, State: in.State, Created: in.Created, Started: in.Started, IdleSince: in.IdleSince}
+		stopAt, removeAt := a.m.Deadlines(in.Owner)
+		if in.State == "running" {
+			si.StopAt = stopAt
+		}
+		si.RemoveAt = removeAt
+		out = append(out, si)
+	}
+	return out, nil
+}
+
+func (a managerSandboxes) Stats(ctx context.Context, owner string) (SandboxUsage, error) {
+	st, err := a.m.Stats(ctx, owner)
+	if err != nil {
+		return SandboxUsage{}, err
+	}
+	return SandboxUsage{MemoryBytes: st.MemoryBytes, MemoryLimit: st.MemoryLimit, CPUPercent: st.CPUPercent, Pids: st.Pids}, nil
+}
+
+func (a managerSandboxes) Stop(ctx context.Context, owner string) error { return a.m.Stop(ctx, owner) }
+
+func (a managerSandboxes) ExtendLifetime(owner string, created, until time.Time) {
+	a.m.ExtendLifetime(owner, created, until)
 }

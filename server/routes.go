@@ -12,7 +12,8 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, securityHeaders, s.recoverPanics)
-	r.Get("/ws/terminal/{session}", s.handleTerminal)
+	r.With(allowQueueWait).Get("/ws/terminal/{session}", s.handleTerminal)
+	r.Get("/admin/ws/terminal/{user}", s.handleWatchTerminal)
 	r.NotFound(s.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errNotFound)
 	})).ServeHTTP)
@@ -21,6 +22,7 @@ func (s *Server) routes() http.Handler {
 		r.Use(s.logRequests, s.sameOrigin)
 		r.Get("/healthz", s.handleHealthz)
 		r.Get("/readyz", s.handleReadyz)
+		r.Get("/metrics", s.handleMetrics)
 		r.Handle("/static/*", s.staticHandler())
 
 		r.Group(func(r chi.Router) {
@@ -36,6 +38,7 @@ func (s *Server) routes() http.Handler {
 				r.Get("/", s.handleIndex)
 				r.Get("/lessons/{slug}", s.handleLesson)
 				r.Get("/lessons/{slug}/*", s.handleLessonAsset)
+				r.Route("/admin", s.adminPages)
 				r.Route("/api", s.apiRoutes)
 			})
 		})
@@ -51,4 +54,6 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.Post("/lessons/{slug}/exercises/{id}/solution", s.handleSolution)
 	r.Get("/sandbox", s.handleSandbox)
 	r.Post("/sandbox/reset", s.handleSandboxReset)
+	r.Get("/notices", s.handleNotices)
+	r.Route("/admin", s.adminAPI)
 }

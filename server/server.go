@@ -44,6 +44,14 @@ type Config struct {
 	LoginFailures  int           // failed logins/registrations per IP per window (default 10)
 	LoginWindow    time.Duration // default 5m
 	SessionTTL     time.Duration // default 14 days
+	// MaxSandboxes caps the sandboxes running at once; more students wait
+	// in line (queue.go). 0 = unlimited.
+	MaxSandboxes int
+	// MetricsToken, when set, lets a scraper read /metrics from anywhere
+	// with "Authorization: Bearer <token>"; loopback clients need none.
+	MetricsToken string
+	// Limits are the per-sandbox limits, shown on the sandboxes page.
+	Limits SandboxLimits
 }
 
 // Deps are the server's collaborators. Sandboxes and Checks may be nil: lesson
@@ -74,6 +82,7 @@ type Server struct {
 	checkRate *limiter
 	loginFail *failureCounter
 	terminals *terminalSet // open terminal WebSockets (terminal.go)
+	admin     *adminState  // instructor pages, queue, metrics (admin.go)
 	handler   http.Handler
 	localMu   sync.Mutex // serialises creating auth "none"'s user
 }
@@ -99,6 +108,9 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 		terminals: newTerminalSet(),
 	}
 	s.origins, s.anyHost = allowedOrigins(cfg)
+	if err := s.initAdmin(deps); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
