@@ -180,16 +180,17 @@ func (m *Manager) find(ctx context.Context, owner string) (*container.InspectRes
 	return &c, nil
 }
 
-// runningID is the ID of owner's running container, or ErrNotRunning.
+// runningID is the ID of owner's running container, or ErrNotRunning. One
+// list call (no inspect): it sits in front of every Exec and Attach.
 func (m *Manager) runningID(ctx context.Context, owner string) (string, error) {
-	c, err := m.find(ctx, owner)
+	list, err := m.eng.ContainerList(ctx, container.ListOptions{All: true, Filters: m.ownerFilter(owner)})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("sandbox: list %s's containers: %w", owner, err)
 	}
-	if c == nil || c.State == nil || !c.State.Running {
+	if len(list) == 0 || list[0].State != container.StateRunning {
 		return "", fmt.Errorf("sandbox: %s: %w", owner, ErrNotRunning)
 	}
-	return c.ID, nil
+	return list[0].ID, nil
 }
 
 // info converts an inspect result to an Info.
