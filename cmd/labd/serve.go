@@ -72,6 +72,8 @@ func runServe(ctx context.Context, args []string) error {
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
 	noSandboxes := fs.Bool("no-sandboxes", false, "serve lessons without sandboxes (for writing content without Docker)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	maxSandboxes := fs.Int("max-sandboxes", 0, "sandboxes running at once; more students wait in line (0 = unlimited)")
+	metricsToken := fs.String("metrics-token", "", "bearer token that lets a scraper read /metrics from another host (loopback needs none)")
 	var sf sandboxFlags
 	sf.register(fs)
 	if err := parse(fs, args); err != nil {
@@ -113,9 +115,15 @@ func runServe(ctx context.Context, args []string) error {
 		deps.Sandboxes = server.FromManager(mgr)
 		deps.Checks = &lessonrun.Runner{SB: mgr}
 	}
-	srv, err := server.New(server.Config{Addr: *addr, Auth: mode, JoinCode: *joinCode, SecureCookies: *secure},
+	limits := server.SandboxLimits{Memory: int64(sf.memory), CPUs: sf.cpus, Pids: sf.pids,
+		IdleTimeout: sf.idle, MaxLifetime: sf.maxLifetime}
+	srv, err := server.New(server.Config{Addr: *addr, Auth: mode, JoinCode: *joinCode, SecureCookies: *secure,
+		MaxSandboxes: *maxSandboxes, MetricsToken: *metricsToken, Limits: limits},
 		deps, log.With("component", "server"))
 	if err != nil {
+		return err
+	}
+	if err := srv.RestoreLifetimes(ctx); err != nil {
 		return err
 	}
 	log.Info("labd serving", "version", version, "url", "http://"+*addr, "auth", mode, "lessons", len(course.Lessons))

@@ -38,6 +38,20 @@ func runUser(ctx context.Context, args []string) error {
 	if err := parse(fset, args[1:]); err != nil {
 		return err
 	}
+	// `labd user add teacher --admin`: flags may follow the name too.
+	if fset.NArg() > 1 {
+		name := fset.Arg(0)
+		if err := fset.Parse(fset.Args()[1:]); err != nil {
+			return err
+		}
+		if fset.NArg() != 0 {
+			fmt.Fprintln(os.Stderr, userUsage)
+			return errUsage
+		}
+		if err := fset.Parse([]string{name}); err != nil {
+			return err
+		}
+	}
 	st, err := store.Open(ctx, filepath.Join(*dataDir, "labd.db"))
 	if err != nil {
 		return err
