@@ -2,20 +2,12 @@ package content_test
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"io/fs"
-	"log/slog"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/labd/labd/content"
-	"github.com/labd/labd/coursetest"
-	"github.com/labd/labd/internal/testenv"
 	"github.com/labd/labd/lessons"
-	"github.com/labd/labd/sandbox"
 )
 
 // The hand-made container lessons: chroot's sequels, where every check
@@ -74,54 +66,6 @@ func TestCgroupScriptsHandleBothVersions(t *testing.T) {
 					break
 				}
 			}
-		}
-	}
-}
-
-// TestIntegrationHandMadeContainerLessons replays both lessons in real
-// sandboxes, as `labd test` does: each check fails, the solution runs, the
-// check passes. LABD_TEST_IMAGE picks another sandbox image than the one of
-// the current recipe (e.g. labd-sandbox:latest while a rebuild is pending).
-func TestIntegrationHandMadeContainerLessons(t *testing.T) {
-	testenv.Docker(t)
-	image := os.Getenv("LABD_TEST_IMAGE")
-	if image == "" {
-		image = testenv.SandboxImage(t)
-	}
-	var b [4]byte
-	rand.Read(b[:])
-	prefix := "labdtest-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() { removeSandboxes(t, prefix) })
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	m, err := sandbox.New(t.Context(), sandbox.Config{Image: image, AgentBinary: testenv.LabdBinary(t),
-		Prefix: prefix, Memory: 2 << 30, CPUs: 1.5}, log)
-	if err != nil {
-		t.Fatalf("sandbox.New: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-
-	var out bytes.Buffer
-	sum, err := coursetest.Run(t.Context(), coursetest.Config{Course: loadCourse(t), Lessons: handMade,
-		Parallel: 2, PathPrefix: "content/"}, m, &out)
-	t.Log("\n" + out.String())
-	if err != nil {
-		t.Fatalf("coursetest.Run: %v", err)
-	}
-	if sum.Failed != 0 || sum.Passed == 0 {
-		t.Errorf("%d exercises passed, %d failed; want all to pass (report above)", sum.Passed, sum.Failed)
-	}
-}
-
-// removeSandboxes removes what the run left behind, with the docker CLI so
-// the cleanup does not depend on the code under test.
-func removeSandboxes(t *testing.T, prefix string) {
-	label := "label=labd.managed=" + prefix
-	for _, script := range []string{
-		"docker ps -aq --filter " + label + " | xargs -r docker rm -f -v",
-		"docker volume ls -q --filter " + label + " | xargs -r docker volume rm -f",
-	} {
-		if out, err := exec.Command("sh", "-c", script).CombinedOutput(); err != nil {
-			t.Logf("cleanup %s: %v: %s", script, err, out)
 		}
 	}
 }
