@@ -4,43 +4,26 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 
+	"github.com/labd/labd/internal/browsertest"
 	"github.com/labd/labd/internal/testenv"
 )
 
-// newBrowser starts headless Debian chromium for one test.
+// newBrowser starts headless Debian chromium for one test, once the
+// xterm.js assets are in place.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	testenv.Need(t, err == nil, "chromium", "apt-get install chromium (or `make deps`)")
-	_, err = os.Stat(filepath.Join("..", "web", "static", "vendor", "xterm", "xterm.mjs"))
+	_, err := os.Stat(filepath.Join("..", "web", "static", "vendor", "xterm", "xterm.mjs"))
 	testenv.Need(t, err == nil, "xterm.js in web/static/vendor", "run `make assets` (scripts/fetch-assets.sh)")
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.WindowSize(1400, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // starts the browser for ctx's lifetime
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return ctx
+	return browsertest.New(t)
 }
 
 // openLesson signs the browser in as user (a session cookie) and opens a
@@ -82,32 +65,11 @@ func waitScreen(t *testing.T, ctx context.Context, want string) string {
 	}
 }
 
-// typeKeys types into the active terminal as a keyboard would: one keyDown
-// carrying the character's text and one keyUp per key, as Puppeteer does
-// (chromedp.SendKeys adds a separate char event, which xterm.js reads as a
-// second keystroke).
+// typeKeys types into the active terminal as a keyboard would.
 func typeKeys(t *testing.T, ctx context.Context, text string) {
 	t.Helper()
-	const focus = `document.querySelector('.terminal-session:not([hidden]) textarea.xterm-helper-textarea').focus()`
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](focus)); err != nil {
-		t.Fatalf("focusing the terminal: %v", err)
-	}
-	for _, r := range text {
-		down := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Text: string(r)}
-		if k, ok := kb.Keys[r]; ok {
-			down.Key, down.Code, down.WindowsVirtualKeyCode = k.Key, k.Code, k.Windows
-			down.Text, down.UnmodifiedText = k.Text, k.Unmodified
-			if k.Shift {
-				down.Modifiers = int64(kb.ModifierShift)
-			}
-		}
-		up := down
-		up.Type, up.Text, up.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
-		for _, ev := range []input.DispatchKeyEventParams{down, up} {
-			if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, ev); err != nil {
-				t.Fatalf("typing %q: %v", text, err)
-			}
-		}
+	if err := browsertest.TypeKeys(ctx, text); err != nil {
+		t.Fatal(err)
 	}
 }
 
