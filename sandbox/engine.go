@@ -34,6 +34,7 @@ type engine interface {
 	VolumeRemove(ctx context.Context, id string, force bool) error
 	NetworkCreate(ctx context.Context, name string, opts network.CreateOptions) (network.CreateResponse, error)
 	NetworkInspect(ctx context.Context, id string, opts network.InspectOptions) (network.Inspect, error)
+	NetworkRemove(ctx context.Context, id string) error
 	Close() error
 }
 

@@ -52,7 +52,7 @@ func chooseProfile(ctx context.Context, candidates []profile, try func(context.C
 func (m *Manager) probeProfile(ctx context.Context) (profile, error) {
 	p, rejected, err := chooseProfile(ctx, profiles, m.tryProfile)
 	for _, r := range rejected {
-		m.log.Warn("sandbox profile rejected by the host, trying the next", "err", r)
+		m.log.Info("sandbox profile rejected by the host, trying the next", "err", r)
 	}
 	return p, err
 }
@@ -96,4 +96,16 @@ func (m *Manager) ensureNetwork(ctx context.Context) error {
 	}
 	m.log.Info("sandbox network created", "network", name)
 	return nil
+}
+
+// RemoveNetwork removes the prefix's network once no sandbox uses it, for
+// short-lived prefixes such as a `labd test` run's. A network still in use is
+// left alone.
+func (m *Manager) RemoveNetwork(ctx context.Context) error {
+	name := networkName(m.cfg.Prefix)
+	err := m.eng.NetworkRemove(ctx, name)
+	if err == nil || client.IsErrNotFound(err) {
+		return nil
+	}
+	return fmt.Errorf("sandbox: remove network %s: %w", name, err)
 }

@@ -49,10 +49,16 @@ func runTest(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w\n(is Docker running and the image built? `make docker sandbox-image`)", err)
 	}
+	defer mgr.Close()
 	sum, err := coursetest.Run(ctx, coursetest.Config{
 		Course: course, Lessons: fset.Args(), Parallel: *parallel, Keep: *keep,
 		JUnit: *junit, PathPrefix: prefix,
 	}, mgr, os.Stdout)
+	if !*keep {
+		if err := mgr.RemoveNetwork(context.WithoutCancel(ctx)); err != nil {
+			log.Warn("cleaning up", "err", err)
+		}
+	}
 	if err != nil {
 		return err
 	}
