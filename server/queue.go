@@ -215,8 +215,8 @@ func (q *slotQueue) sync(ctx context.Context) {
 			delete(q.holders, owner)
 		}
 	}
-	for owner := range running {
-		if q.holders[owner] == nil {
+	for owner, on := range running {
+		if on && q.holders[owner] == nil {
 			q.holders[owner] = &slotHolder{since: now}
 		}
 	}
