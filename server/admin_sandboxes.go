@@ -125,6 +125,7 @@ func (s *Server) sandboxRows(ctx context.Context) ([]sandboxRow, error) {
 func (s *Server) handleAdminSandboxes(w http.ResponseWriter, r *http.Request) {
 	resp := sandboxesResponse{Rows: []sandboxRow{}, Now: time.Now().UTC(), Limits: s.limitsJSON()}
 	if s.admin.queue != nil {
+		s.admin.queue.syncIfStale(r.Context())
 		resp.Queue.InUse, resp.Queue.Waiting = s.admin.queue.counts()
 		resp.Queue.Max = s.admin.queue.max
 	}

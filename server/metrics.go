@@ -169,6 +169,7 @@ func (s *Server) writeMetrics(ctx context.Context, w io.Writer) {
 	}
 	writeGauge(w, "labd_terminals_open", "Terminal WebSockets open now.", s.terminals.count())
 	if q := s.admin.queue; q != nil {
+		q.syncIfStale(ctx)
 		inUse, waiting := q.counts()
 		writeGauge(w, "labd_sandbox_slots_in_use", "Sandbox slots taken (--max-sandboxes).", inUse)
 		writeGauge(w, "labd_sandbox_queue_waiting", "Students waiting in line for a sandbox.", waiting)

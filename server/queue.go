@@ -20,8 +20,9 @@ type slotQueue struct {
 	grace   time.Duration                                      // a fresh slot survives a stale "not running"
 	now     func() time.Time
 
-	mu      sync.Mutex
-	holders map[string]*slotHolder
+	mu       sync.Mutex
+	lastSync time.Time // when sync last heard from the engine
+	holders  map[string]*slotHolder
 	line    []*slotWaiter
 	changed chan struct{} // closed (and replaced) whenever the line or holders change
 }
@@ -210,6 +211,7 @@ func (q *slotQueue) sync(ctx context.Context) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	now := q.now()
+	q.lastSync = now
 	for owner, h := range q.holders {
 		if !running[owner] && h.busy == 0 && now.Sub(h.since) > q.grace {
 			delete(q.holders, owner)
@@ -222,6 +224,17 @@ func (q *slotQueue) sync(ctx context.Context) {
 	}
 	q.admitLocked()
 	q.broadcastLocked()
+}
+
+// syncIfStale syncs unless that happened within poll: the queue must know
+// the sandboxes that run from before a labd restart before it hands out a slot.
+func (q *slotQueue) syncIfStale(ctx context.Context) {
+	q.mu.Lock()
+	stale := q.now().Sub(q.lastSync) > q.poll
+	q.mu.Unlock()
+	if stale {
+		q.sync(ctx)
+	}
 }
 
 // admitLocked hands free slots to the line in order; a waiter whose owner

@@ -33,6 +33,7 @@ type queuedSandboxes struct {
 }
 
 func (qs *queuedSandboxes) Ensure(ctx context.Context, owner string) error {
+	qs.q.syncIfStale(ctx)
 	if qs.q.tryAcquire(owner) {
 		defer qs.q.done(owner)
 		return qs.Sandboxes.Ensure(ctx, owner)

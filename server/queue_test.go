@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -180,5 +181,15 @@ func TestQueuedSandboxesTellTheStudent(t *testing.T) {
 	_, body = c.get("/api/sandbox")
 	if decode[sandboxResponse](t, body).State != "queued" {
 		t.Errorf("/api/sandbox while waiting: %s", body)
+	}
+}
+
+func TestQueueCountsSandboxesFromBeforeARestart(t *testing.T) {
+	sb := newFakeAdminSandboxes(SandboxInfo{Owner: "old1", State: "running"}, SandboxInfo{Owner: "old2", State: "running"})
+	env := newLabEnv(t, withAdminSandboxes(sb, func(c *Config, _ *Deps) { c.MaxSandboxes = 2 }))
+	err := env.srv.sandboxes.Ensure(t.Context(), "newcomer")
+	var full *queueFullError
+	if !errors.As(err, &full) || full.position != 1 {
+		t.Fatalf("a third sandbox with max 2 (two running from before): %v", err)
 	}
 }
