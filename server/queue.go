@@ -23,8 +23,8 @@ type slotQueue struct {
 	mu       sync.Mutex
 	lastSync time.Time // when sync last heard from the engine
 	holders  map[string]*slotHolder
-	line    []*slotWaiter
-	changed chan struct{} // closed (and replaced) whenever the line or holders change
+	line     []*slotWaiter
+	changed  chan struct{} // closed (and replaced) whenever the line or holders change
 }
 
 type slotHolder struct {
