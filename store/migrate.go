@@ -61,11 +61,7 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
-		name    TEXT    NOT NULL,
-		applied INTEGER NOT NULL DEFAULT (unixepoch('subsec') * 1000)
-	) STRICT`); err != nil {
+	if err := createMigrationsTable(ctx, db); err != nil {
 		return fmt.Errorf("store: create schema_migrations: %w", err)
 	}
 	applied, err := appliedVersions(ctx, db)
@@ -90,6 +86,26 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 		}
 	}
 	return nil
+}
+
+// createMigrationsTable runs in a write transaction (BEGIN IMMEDIATE, from
+// the DSN's _txlock): as a bare statement it would take a read lock first and
+// fail with SQLITE_BUSY, without waiting, when another process opening the
+// same new file upgrades to a write lock at the same moment.
+func createMigrationsTable(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name    TEXT    NOT NULL,
+		applied INTEGER NOT NULL DEFAULT (unixepoch('subsec') * 1000)
+	) STRICT`); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func appliedVersions(ctx context.Context, db *sql.DB) (map[int]bool, error) {

@@ -60,7 +60,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
-	if err := migrate(ctx, write, migrationsFS); err != nil {
+	if err := migrateRetrying(ctx, write); err != nil {
 		write.Close()
 		return nil, err
 	}
@@ -78,6 +78,25 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s for reading: %w", path, err)
 	}
 	return &Store{write: write, read: read, path: path, now: time.Now}, nil
+}
+
+// migrateRetrying migrates, retrying while the file is busy. Switching a
+// brand-new file to WAL needs an exclusive lock and SQLite answers SQLITE_BUSY
+// at once, without its busy handler, when another process (labd user add next
+// to a starting labd serve) opens the same new file at that moment.
+func migrateRetrying(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		err := migrate(ctx, db, migrationsFS)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // dsn builds the connection string. Pragmas given as _pragma run on every
