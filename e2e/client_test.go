@@ -27,9 +27,10 @@ type student struct {
 }
 
 // addStudent creates an account with `labd user add` and signs in (password mode).
-func addStudent(t testing.TB, srv *labdServer, name string) *student {
+func addStudent(t testing.TB, srv *labdServer, name string, flags ...string) *student {
 	t.Helper()
-	cmd := exec.Command(srv.bin, "user", "add", "--data-dir", srv.dataDir, "--password-stdin", name)
+	args := append([]string{"user", "add", "--data-dir", srv.dataDir, "--password-stdin"}, flags...)
+	cmd := exec.Command(srv.bin, append(args, name)...)
 	cmd.Stdin = strings.NewReader("password-" + name + "\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("labd user add %s: %v\n%s", name, err, out)
