@@ -47,6 +47,9 @@ type junitFailure struct {
 
 // writeJUnitFile writes the report atomically: a CI job never reads half a file.
 func writeJUnitFile(path string, reports []LessonReport) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("coursetest: writing JUnit report: %w", err)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".junit-*.xml")
 	if err != nil {
 		return fmt.Errorf("coursetest: writing JUnit report: %w", err)
