@@ -162,6 +162,10 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// Auth is the authentication mode in force ("none" or "password"), after
+// defaults: an empty Config.Auth means none on a loopback address.
+func (s *Server) Auth() string { return s.cfg.Auth }
+
 // Handler returns the server's HTTP handler (for tests and embedding).
 func (s *Server) Handler() http.Handler { return s.handler }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -85,13 +84,6 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	mode := *auth
-	if mode == "" {
-		mode = "password"
-		if isLoopback(*addr) {
-			mode = "none"
-		}
-	}
 	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -117,7 +109,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	limits := server.SandboxLimits{Memory: int64(sf.memory), CPUs: sf.cpus, Pids: sf.pids,
 		IdleTimeout: sf.idle, MaxLifetime: sf.maxLifetime}
-	srv, err := server.New(server.Config{Addr: *addr, Auth: mode, JoinCode: *joinCode, SecureCookies: *secure,
+	srv, err := server.New(server.Config{Addr: *addr, Auth: *auth, JoinCode: *joinCode, SecureCookies: *secure,
 		MaxSandboxes: *maxSandboxes, MetricsToken: *metricsToken, Limits: limits},
 		deps, log.With("component", "server"))
 	if err != nil {
@@ -126,7 +118,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err := srv.RestoreLifetimes(ctx); err != nil {
 		return err
 	}
-	log.Info("labd serving", "version", version, "url", "http://"+*addr, "auth", mode, "lessons", len(course.Lessons))
+	log.Info("labd serving", "version", version, "url", "http://"+*addr, "auth", srv.Auth(), "lessons", len(course.Lessons))
 	return srv.Run(ctx)
 }
 
@@ -144,16 +136,4 @@ func loadCourse(dir string) (*lessons.Course, fs.FS, error) {
 		return nil, nil, fmt.Errorf("loading the course:\n%w", err)
 	}
 	return course, fsys, nil
-}
-
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
