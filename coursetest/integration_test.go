@@ -33,7 +33,7 @@ func newManager(t *testing.T) (*sandbox.Manager, string) {
 		Memory:      1 << 30,
 		CPUs:        1,
 	}
-	t.Cleanup(func() { removeByPrefix(t, prefix) })
+	t.Cleanup(func() { testenv.RemoveSandboxes(t, prefix) })
 	log := slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	m, err := sandbox.New(t.Context(), cfg, log)
 	if err != nil {
@@ -57,19 +57,6 @@ func leftovers(t *testing.T, prefix string) string {
 		t.Fatalf("docker ps: %v: %s", err, out)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func removeByPrefix(t *testing.T, prefix string) {
-	label := "label=labd.managed=" + prefix
-	for _, script := range []string{
-		"docker ps -aq --filter " + label + " | xargs -r docker rm -f -v",
-		"docker volume ls -q --filter " + label + " | xargs -r docker volume rm -f",
-		"docker network ls -q --filter " + label + " | xargs -r docker network rm",
-	} {
-		if out, err := exec.Command("sh", "-c", script).CombinedOutput(); err != nil {
-			t.Logf("cleanup %s: %v: %s", script, err, out)
-		}
-	}
 }
 
 func TestIntegrationBrokenCourse(t *testing.T) {

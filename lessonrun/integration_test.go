@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -23,11 +22,7 @@ func TestIntegrationPrepareAndCheck(t *testing.T) {
 	var b [4]byte
 	rand.Read(b[:])
 	prefix := "labdtest-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		exec.Command("sh", "-c", "docker ps -aq --filter label=labd.managed="+prefix+" | xargs -r docker rm -f -v; "+
-			"docker volume ls -q --filter label=labd.managed="+prefix+" | xargs -r docker volume rm -f; "+
-			"docker network ls -q --filter label=labd.managed="+prefix+" | xargs -r docker network rm").Run()
-	})
+	t.Cleanup(func() { testenv.RemoveSandboxes(t, prefix) })
 	m, err := sandbox.New(t.Context(), sandbox.Config{Image: testenv.SandboxImage(t), AgentBinary: testenv.LabdBinary(t),
 		Prefix: prefix, Memory: 1 << 30, CPUs: 1}, slog.New(slog.DiscardHandler))
 	if err != nil {

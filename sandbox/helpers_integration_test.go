@@ -39,7 +39,7 @@ func newTestManager(t testing.TB, edit func(*Config)) *Manager {
 	if edit != nil {
 		edit(&cfg)
 	}
-	t.Cleanup(func() { cleanupPrefix(t, cfg.Prefix) })
+	t.Cleanup(func() { testenv.RemoveSandboxes(t, cfg.Prefix) })
 	return newTestManagerCfg(t, cfg)
 }
 
@@ -59,13 +59,6 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
-}
-
-func cleanupPrefix(t testing.TB, prefix string) {
-	label := "label=labd.managed=" + prefix
-	sh(t, "docker ps -aq --filter "+label+" | xargs -r docker rm -f -v")
-	sh(t, "docker volume ls -q --filter "+label+" | xargs -r docker volume rm -f")
-	sh(t, "docker network rm "+prefix+"-net")
 }
 
 func sh(t testing.TB, script string) string {

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -27,7 +26,7 @@ func TestTerminalRealSandbox(t *testing.T) {
 	prefix := "labdtt" + hex.EncodeToString(b[:])
 	cfg := sandbox.Config{Image: testenv.SandboxImage(t), AgentBinary: testenv.LabdBinary(t),
 		Prefix: prefix, Memory: 1 << 30, CPUs: 1, Pids: 1024}
-	t.Cleanup(func() { removeSandboxes(t, prefix) })
+	t.Cleanup(func() { testenv.RemoveSandboxes(t, prefix) })
 	mgr, err := sandbox.New(t.Context(), cfg, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatalf("sandbox.New: %v", err)
@@ -39,26 +38,11 @@ func TestTerminalRealSandbox(t *testing.T) {
 	c.send("echo $((6*7))\r")
 	c.expect("42\r\n", 20*time.Second)
 	c.control(map[string]any{"type": "resize", "cols": 101, "rows": 33})
-	time.Sleep(200 * time.Millisecond)
-	c.send("stty size\r")
-	c.expect("33 101\r\n", 20*time.Second)
+	c.expectSize("33 101", 20*time.Second)
 	c.send("echo mark-$((40+2)) $$\r")
 	c.expect("mark-42", 20*time.Second)
 	c.conn.Close(websocket.StatusNormalClosure, "reload")
 
 	c2 := e.connectWithin(t, "alice", "main", time.Minute)
 	c2.expect("mark-42", 20*time.Second) // the agent's scrollback replay
-}
-
-func removeSandboxes(t *testing.T, prefix string) {
-	label := "label=labd.managed=" + prefix
-	for _, script := range []string{
-		"docker ps -aq --filter " + label + " | xargs -r docker rm -f -v",
-		"docker volume ls -q --filter " + label + " | xargs -r docker volume rm -f",
-		"docker network rm " + prefix + "-net",
-	} {
-		if out, err := exec.Command("sh", "-c", script).CombinedOutput(); err != nil {
-			t.Logf("%s: %v: %s", script, err, out)
-		}
-	}
 }
