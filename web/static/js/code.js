@@ -1,4 +1,5 @@
 // code.js: the Copy and Run buttons on code blocks.
+import { copyText } from '/static/js/clipboard.js';
 
 /** initCodeButtons wires Copy (clipboard) and Run (types into the terminal). */
 export function initCodeButtons(root = document) {
@@ -15,26 +16,6 @@ export function initCodeButtons(root = document) {
     }
     flash(btn, (await copyText(text)) ? 'Copied' : 'Press Ctrl+C');
   });
-}
-
-/** copyText uses the clipboard API, falling back to a hidden textarea. */
-export async function copyText(text) {
-  if (navigator.clipboard && window.isSecureContext) {
-    try {
-      await navigator.clipboard.writeText(text);
-      return true;
-    } catch { /* fall through to the old way */ }
-  }
-  const ta = document.createElement('textarea');
-  ta.value = text;
-  ta.setAttribute('readonly', '');
-  ta.className = 'offscreen';
-  document.body.append(ta);
-  ta.select();
-  let ok = false;
-  try { ok = document.execCommand('copy'); } catch { ok = false; }
-  ta.remove();
-  return ok;
 }
 
 function flash(btn, label) {

@@ -1,3 +1,5 @@
+import { copyText } from '/static/js/clipboard.js';
+
 // Copy and paste keys for xterm.js. Ctrl+C and Ctrl+V belong to the shell,
 // so like desktop terminals labd uses Ctrl+Shift+C / Ctrl+Shift+V (Cmd+C /
 // Cmd+V on a Mac, where the browser's own copy/paste already reach xterm).
@@ -15,7 +17,8 @@ export function installClipboardKeys(term) {
     const key = e.key.toLowerCase();
     if (key === 'c') {
       e.preventDefault();
-      copyText(term.getSelection(), term);
+      const text = term.getSelection();
+      if (text) copyText(text).finally(() => term.focus());
       return false;
     }
     if (key === 'v') {
@@ -25,25 +28,4 @@ export function installClipboardKeys(term) {
     }
     return true;
   });
-}
-
-// copyText puts text on the clipboard; plain http (a classroom LAN) has no
-// navigator.clipboard, so fall back to a hidden textarea and execCommand.
-function copyText(text, term) {
-  if (!text) return;
-  if (window.isSecureContext && navigator.clipboard) {
-    navigator.clipboard.writeText(text).catch(() => legacyCopy(text, term));
-    return;
-  }
-  legacyCopy(text, term);
-}
-
-function legacyCopy(text, term) {
-  const ta = document.createElement('textarea');
-  ta.value = text;
-  ta.setAttribute('readonly', '');
-  ta.className = 'terminal-copy-buffer';
-  document.body.append(ta);
-  ta.select();
-  try { document.execCommand('copy'); } finally { ta.remove(); term.focus(); }
 }
