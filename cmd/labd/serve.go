@@ -99,7 +99,7 @@ func runServe(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		mgr, err := sandbox.New(ctx, cfg, log.With("component", "sandbox"))
+		mgr, err := sandbox.New(ctx, cfg, log) // the package tags its own log lines
 		if err != nil {
 			return fmt.Errorf("%w\n(is Docker running and the image built? `make docker sandbox-image`, or serve with --no-sandboxes)", err)
 		}

@@ -45,7 +45,7 @@ func runTest(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(*logLevel)
-	mgr, err := sandbox.New(ctx, cfg, log.With("component", "sandbox"))
+	mgr, err := sandbox.New(ctx, cfg, log) // the package tags its own log lines
 	if err != nil {
 		return fmt.Errorf("%w\n(is Docker running and the image built? `make docker sandbox-image`)", err)
 	}
