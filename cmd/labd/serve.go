@@ -30,7 +30,7 @@ type sandboxFlags struct {
 }
 
 func (sf *sandboxFlags) register(fs flagSet) {
-	fs.StringVar(&sf.image, "image", "", "sandbox image (default: the tag `labd image build` makes for this labd)")
+	fs.StringVar(&sf.image, "image", "", "sandbox image (default: the tag that labd image build makes for this labd)")
 	fs.StringVar(&sf.agent, "agent-binary", "", "static labd binary copied into sandboxes (default: this executable)")
 	fs.StringVar(&sf.prefix, "sandbox-prefix", "labd", "name prefix and label scope of this server's sandboxes (one per labd instance)")
 	sf.memory = 3 << 30
