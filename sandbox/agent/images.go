@@ -17,12 +17,27 @@ import (
 // written by the sandbox image recipe.
 const DefaultImagesDir = "/opt/labd/rootfs"
 
-// imageEntry is one base image in images.json.
+// imageEntry is one base image in images.json: either a root filesystem
+// tarball to `docker import` (Tar), or an image in a `docker save` tarball
+// (Load) tagged SavedAs there.
 type imageEntry struct {
-	Ref     string   `json:"ref"`     // "debian:bookworm-slim"
-	Tar     string   `json:"tar"`     // file name in the images dir
-	Changes []string `json:"changes"` // docker import --change values
-	Aliases []string `json:"aliases"` // more tags for the same image ("debian:12")
+	Ref     string   `json:"ref"`      // "debian:bookworm-slim"
+	Tar     string   `json:"tar"`      // file name in the images dir
+	Changes []string `json:"changes"`  // docker import --change values
+	Load    string   `json:"load"`     // file name in the images dir
+	SavedAs string   `json:"saved_as"` // the image's tag in Load, removed once Ref is tagged
+	Aliases []string `json:"aliases"`  // more tags for the same image ("debian:12")
+}
+
+func (e imageEntry) valid() bool {
+	plain := func(name string) bool { return name != "" && name == filepath.Base(name) && !strings.HasPrefix(name, ".") }
+	if e.Ref == "" {
+		return false
+	}
+	if e.Load != "" {
+		return e.Tar == "" && plain(e.Load) && e.SavedAs != ""
+	}
+	return plain(e.Tar)
 }
 
 // dockerRunner runs the docker CLI with args and returns its output.
@@ -51,8 +66,18 @@ func importImages(ctx context.Context, docker dockerRunner, dir, marker string, 
 		return fmt.Errorf("agent: parse %s/images.json: %w", dir, err)
 	}
 	for _, e := range entries {
-		if e.Ref == "" || e.Tar == "" || e.Tar != filepath.Base(e.Tar) || strings.HasPrefix(e.Tar, ".") {
-			return fmt.Errorf("agent: %s/images.json: bad entry %+v (want a ref and a plain file name)", dir, e)
+		if !e.valid() {
+			return fmt.Errorf("agent: %s/images.json: bad entry %+v (want a ref and a plain tar file name, or load and saved_as)", dir, e)
+		}
+	}
+	loaded := map[string]bool{}
+	for _, e := range entries {
+		if e.Load != "" {
+			if err := loadImage(ctx, docker, dir, e, loaded); err != nil {
+				return err
+			}
+			log.Info("base image loaded", "ref", e.Ref, "aliases", e.Aliases)
+			continue
 		}
 		args := []string{"import"}
 		for _, c := range e.Changes {
@@ -74,6 +99,27 @@ func importImages(ctx context.Context, docker dockerRunner, dir, marker string, 
 	}
 	if err := os.WriteFile(marker, []byte(hash+"\n"), 0o644); err != nil {
 		return fmt.Errorf("agent: write image marker: %w", err)
+	}
+	return nil
+}
+
+// loadImage loads e's tarball (once per tarball) and gives the image its
+// students' names.
+func loadImage(ctx context.Context, docker dockerRunner, dir string, e imageEntry, loaded map[string]bool) error {
+	if !loaded[e.Load] {
+		if out, err := docker(ctx, "load", "--quiet", "--input", filepath.Join(dir, e.Load)); err != nil {
+			return fmt.Errorf("agent: load %s: %w: %s", e.Load, err, strings.TrimSpace(string(out)))
+		}
+		loaded[e.Load] = true
+	}
+	for _, name := range append([]string{e.Ref}, e.Aliases...) {
+		if out, err := docker(ctx, "tag", e.SavedAs, name); err != nil {
+			return fmt.Errorf("agent: tag %s (from %s) as %s: %w: %s", e.SavedAs, e.Load, name, err, strings.TrimSpace(string(out)))
+		}
+	}
+	// Untag the build-time name so `docker images` shows only what students use.
+	if out, err := docker(ctx, "rmi", e.SavedAs); err != nil {
+		return fmt.Errorf("agent: untag %s: %w: %s", e.SavedAs, err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }

@@ -15,9 +15,9 @@ import (
 
 // buildSandbox runs the legacy builder over the recipe plus the base tarball
 // and tags the result.
-func buildSandbox(ctx context.Context, docker engine, tarball, baseTag string, noCache bool, log io.Writer) error {
+func buildSandbox(ctx context.Context, docker engine, tarball, courseTar, baseTag string, noCache bool, log io.Writer) error {
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(writeContext(pw, tarball)) }()
+	go func() { pw.CloseWithError(writeContext(pw, tarball, courseTar)) }()
 	defer pr.Close()
 	baseRef := baseTag
 	resp, err := docker.ImageBuild(ctx, pr, build.ImageBuildOptions{
@@ -40,9 +40,10 @@ func buildSandbox(ctx context.Context, docker engine, tarball, baseTag string, n
 	return nil
 }
 
-// writeContext writes the build context: every recipe file, and the base
-// tarball under the name the Dockerfile copies.
-func writeContext(w io.Writer, tarball string) error {
+// writeContext writes the build context: every recipe file, the base
+// tarball and the course images' tarball under the names the Dockerfile
+// copies.
+func writeContext(w io.Writer, tarball, courseTar string) error {
 	tw := tar.NewWriter(w)
 	for _, name := range recipeFiles() {
 		data, err := recipe.ReadFile("recipe/" + name)
@@ -58,6 +59,9 @@ func writeContext(w io.Writer, tarball string) error {
 		}
 	}
 	if err := addFile(tw, tarball, rootfsName); err != nil {
+		return err
+	}
+	if err := addFile(tw, courseTar, courseTarName); err != nil {
 		return err
 	}
 	return tw.Close()

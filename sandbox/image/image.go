@@ -31,6 +31,7 @@ type engine interface {
 	ImageInspect(ctx context.Context, ref string, opts ...client.ImageInspectOption) (dimage.InspectResponse, error)
 	ImageImport(ctx context.Context, src dimage.ImportSource, ref string, opts dimage.ImportOptions) (io.ReadCloser, error)
 	ImageBuild(ctx context.Context, buildContext io.Reader, opts build.ImageBuildOptions) (build.ImageBuildResponse, error)
+	ImageSave(ctx context.Context, refs []string, opts ...client.ImageSaveOption) (io.ReadCloser, error)
 }
 
 // Build makes the sandbox image unless the engine already has Tag() (and
@@ -83,8 +84,12 @@ func buildAll(ctx context.Context, docker engine, opts Options, log io.Writer) e
 	} else {
 		fmt.Fprintf(log, "==> base image %s is up to date\n", baseTag)
 	}
+	courseTar, err := buildCourseImages(ctx, docker, opts.CacheDir, baseTag, opts.Force, log)
+	if err != nil {
+		return err
+	}
 	return step(log, "build sandbox image "+Tag(), func() error {
-		return buildSandbox(ctx, docker, tarball, baseTag, opts.Force, log)
+		return buildSandbox(ctx, docker, tarball, courseTar, baseTag, opts.Force, log)
 	})
 }
 

@@ -61,8 +61,12 @@ func TestBuildContextHasTheRecipeAndTheRootfs(t *testing.T) {
 	if err := os.WriteFile(tarball, []byte("rootfs bytes"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	courseTar := filepath.Join(t.TempDir(), "course.tar")
+	if err := os.WriteFile(courseTar, []byte("course bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
-	if err := writeContext(&buf, tarball); err != nil {
+	if err := writeContext(&buf, tarball, courseTar); err != nil {
 		t.Fatalf("writeContext: %v", err)
 	}
 	got := map[string]string{}
@@ -78,13 +82,16 @@ func TestBuildContextHasTheRecipeAndTheRootfs(t *testing.T) {
 		data, _ := io.ReadAll(tr)
 		got[hdr.Name] = string(data)
 	}
-	for _, name := range append(recipeFiles(), rootfsName) {
+	for _, name := range append(recipeFiles(), rootfsName, courseTarName) {
 		if _, ok := got[name]; !ok {
 			t.Errorf("build context lacks %s (has %d files)", name, len(got))
 		}
 	}
 	if got[rootfsName] != "rootfs bytes" {
 		t.Errorf("%s in the context = %q, want the base tarball's bytes", rootfsName, got[rootfsName])
+	}
+	if got[courseTarName] != "course bytes" {
+		t.Errorf("%s in the context = %q, want the course images' bytes", courseTarName, got[courseTarName])
 	}
 }
 
@@ -94,9 +101,9 @@ func TestImagesManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	var images []struct {
-		Ref, Tar string
-		Changes  []string
-		Aliases  []string
+		Ref, Tar, Load, Build string
+		Changes               []string
+		Aliases               []string
 	}
 	if err := json.Unmarshal(data, &images); err != nil {
 		t.Fatalf("images.json: %v", err)
@@ -107,11 +114,16 @@ func TestImagesManifest(t *testing.T) {
 		for _, a := range im.Aliases {
 			refs[a] = true
 		}
-		if im.Tar == "" || len(im.Changes) == 0 {
-			t.Errorf("images.json entry %q lacks its tar or changes", im.Ref)
+		if (im.Tar == "" || len(im.Changes) == 0) && im.Load == "" {
+			t.Errorf("images.json entry %q lacks its tar and changes, or a load", im.Ref)
 		}
 	}
-	for _, want := range []string{"debian:bookworm-slim", "debian:bookworm", "busybox:latest"} {
+	if _, err := courseImages(); err != nil {
+		t.Errorf("course images: %v", err)
+	}
+	// The names the Docker lessons (04-09) build FROM and run.
+	for _, want := range []string{"debian:bookworm-slim", "debian:bookworm", "busybox:latest",
+		"node:18", "gcc:12", "nginx:latest", "nginx:1.22", "redis:7"} {
 		if !refs[want] {
 			t.Errorf("images.json does not provide %s", want)
 		}
