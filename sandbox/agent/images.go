@@ -30,7 +30,9 @@ type imageEntry struct {
 }
 
 func (e imageEntry) valid() bool {
-	plain := func(name string) bool { return name != "" && name == filepath.Base(name) && !strings.HasPrefix(name, ".") }
+	plain := func(name string) bool {
+		return name != "" && name == filepath.Base(name) && !strings.HasPrefix(name, ".")
+	}
 	if e.Ref == "" {
 		return false
 	}
