@@ -57,6 +57,56 @@ func TestImportImages(t *testing.T) {
 	}
 }
 
+// TestLoadImages loads a real `docker save` tarball holding two images,
+// gives each its students' names and removes the build-time tags.
+func TestLoadImages(t *testing.T) {
+	testenv.Docker(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "hello"), []byte("hi\n"), 0o644)
+	if out, err := exec.Command("tar", "-cf", filepath.Join(dir, "tiny.tar"), "-C", dir, "hello").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, out)
+	}
+	id := filepath.Base(dir)
+	saved := []string{"labd-agent-test/saved-a:" + id, "labd-agent-test/saved-b:" + id}
+	refs := []string{"labd-agent-test/node:" + id, "labd-agent-test/gcc:" + id}
+	alias := "labd-agent-test/node-alias:" + id
+	t.Cleanup(func() { exec.Command("docker", append(append([]string{"rmi", "-f", alias}, saved...), refs...)...).Run() })
+	for _, ref := range saved {
+		if out, err := exec.Command("docker", "import", "--change", "CMD [\"node\"]", filepath.Join(dir, "tiny.tar"), ref).CombinedOutput(); err != nil {
+			t.Fatalf("docker import: %v %s", err, out)
+		}
+	}
+	if out, err := exec.Command("docker", append([]string{"save", "-o", filepath.Join(dir, "course.tar")}, saved...)...).CombinedOutput(); err != nil {
+		t.Fatalf("docker save: %v %s", err, out)
+	}
+	if out, err := exec.Command("docker", append([]string{"rmi"}, saved...)...).CombinedOutput(); err != nil {
+		t.Fatalf("docker rmi: %v %s", err, out)
+	}
+	manifest := `[{"ref":"` + refs[0] + `","load":"course.tar","saved_as":"` + saved[0] + `","aliases":["` + alias + `"]},` +
+		`{"ref":"` + refs[1] + `","load":"course.tar","saved_as":"` + saved[1] + `"}]`
+	os.WriteFile(filepath.Join(dir, "images.json"), []byte(manifest), 0o644)
+	calls := 0
+	if err := importImages(t.Context(), hostDocker(plainSpawner{}, &calls), dir, filepath.Join(dir, "marker"), log); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range append(refs, alias) {
+		out, err := exec.Command("docker", "image", "inspect", "--format", "{{json .Config.Cmd}}", ref).CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != `["node"]` {
+			t.Errorf("%s after load: %s %v", ref, out, err)
+		}
+	}
+	for _, ref := range saved {
+		if exec.Command("docker", "image", "inspect", ref).Run() == nil {
+			t.Errorf("build-time tag %s still there after load", ref)
+		}
+	}
+	// load once, tag node + alias, untag; tag gcc, untag
+	if calls != 6 {
+		t.Errorf("docker ran %d times, want 6 (one load for both images)", calls)
+	}
+}
+
 func TestImportImagesManifestProblems(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	never := func(ctx context.Context, args ...string) ([]byte, error) {
@@ -71,7 +121,8 @@ func TestImportImagesManifestProblems(t *testing.T) {
 	if _, err := os.Stat(marker); err == nil {
 		t.Error("marker written without a manifest")
 	}
-	for _, bad := range []string{`{`, `[{"ref":"a","tar":"../etc/passwd"}]`, `[{"ref":"","tar":"a.tar"}]`} {
+	for _, bad := range []string{`{`, `[{"ref":"a","tar":"../etc/passwd"}]`, `[{"ref":"","tar":"a.tar"}]`,
+		`[{"ref":"a","load":"c.tar"}]`, `[{"ref":"a","load":"../c.tar","saved_as":"x"}]`} {
 		os.WriteFile(filepath.Join(dir, "images.json"), []byte(bad), 0o644)
 		if err := importImages(t.Context(), never, dir, marker, log); err == nil {
 			t.Errorf("manifest %s accepted", bad)
