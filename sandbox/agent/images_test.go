@@ -71,7 +71,9 @@ func TestLoadImages(t *testing.T) {
 	saved := []string{"labd-agent-test/saved-a:" + id, "labd-agent-test/saved-b:" + id}
 	refs := []string{"labd-agent-test/node:" + id, "labd-agent-test/gcc:" + id}
 	alias := "labd-agent-test/node-alias:" + id
-	t.Cleanup(func() { exec.Command("docker", append(append([]string{"rmi", "-f", alias}, saved...), refs...)...).Run() })
+	t.Cleanup(func() {
+		exec.Command("docker", append(append([]string{"rmi", "-f", alias}, saved...), refs...)...).Run()
+	})
 	for _, ref := range saved {
 		if out, err := exec.Command("docker", "import", "--change", "CMD [\"node\"]", filepath.Join(dir, "tiny.tar"), ref).CombinedOutput(); err != nil {
 			t.Fatalf("docker import: %v %s", err, out)
