@@ -1,0 +1,106 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/labd/labd/content"
+	"github.com/labd/labd/internal/browsertest"
+	"github.com/labd/labd/lessons"
+)
+
+// mistake is something a student gets wrong in an exercise: the lines they
+// type, and a phrase the check's message must contain so they can fix it.
+type mistake struct {
+	typed []string
+	want  string
+}
+
+// dockerLessonMistakes are the realistic mistakes replayed per lesson, by
+// exercise id. Every exercise is also done right afterwards.
+var dockerLessonMistakes = map[string]map[string]mistake{}
+
+// The Docker lessons done once in a real browser as a student would: for
+// each exercise, make the lesson's realistic mistake where there is one and
+// read the check's message, then paste the solution into the terminal (as
+// the Copy button and Ctrl+V do) and see the check pass.
+func TestDockerLessonsAsAStudent(t *testing.T) {
+	course, err := lessons.Load(content.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newLabd(t)
+	ctx := browsertest.New(t)
+	for _, slug := range []string{"04-images", "05-dockerfile", "06-tiny-images", "07-pid1", "08-volumes-networks", "09-compose"} {
+		l := course.Lesson(slug)
+		if l == nil {
+			t.Fatalf("lesson %s is missing", slug)
+		}
+		start := time.Now()
+		do(t, ctx, 30*time.Second, "opening "+slug, chromedp.Navigate(srv.url("/lessons/"+slug)))
+		waitPrompt(t, ctx, 3*time.Minute)
+		for _, ex := range l.Exercises() {
+			if m, ok := dockerLessonMistakes[slug][ex.ID]; ok {
+				for _, line := range m.typed {
+					typeLine(t, ctx, line)
+				}
+				waitTyped(t, ctx, slug+"-"+ex.ID+"-mistake", 3*time.Minute)
+				msg := pressCheck(t, ctx, ex.ID, "fail")
+				if !strings.Contains(msg, m.want) {
+					t.Errorf("%s/%s: after the mistake the check says %q, want it to mention %q", slug, ex.ID, msg, m.want)
+				}
+				t.Logf("%s/%s: mistake %q → %q", slug, ex.ID, strings.Join(m.typed, "; "), msg)
+			}
+			pasteText(t, ctx, ex.Solution.Source)
+			waitTyped(t, ctx, slug+"-"+ex.ID, 5*time.Minute)
+			pressCheck(t, ctx, ex.ID, "pass")
+		}
+		t.Logf("%s: %d exercises passed in the browser in %s", slug, len(l.Exercises()), time.Since(start).Round(time.Second))
+	}
+}
+
+// pressCheck clicks an exercise's Check button and waits for the result
+// to be want ("pass" or "fail"); it returns the check's message.
+func pressCheck(t *testing.T, ctx context.Context, id, want string) string {
+	t.Helper()
+	button := fmt.Sprintf(`[data-testid=check][data-exercise=%q]`, id)
+	result := fmt.Sprintf(`document.querySelector('[data-testid=exercise][data-exercise=%q] [data-testid=check-result]')`, id)
+	// Clear the last result so a stale one is not mistaken for this one.
+	eval[bool](t, ctx, result+`.dataset.state = 'none', true`)
+	do(t, ctx, 10*time.Second, "pressing Check on "+id, chromedp.Click(chromedp.CSS(button)))
+	waitJS(t, ctx, 2*time.Minute, "the check of "+id+" to finish", `['pass', 'fail'].includes(`+result+`.dataset.state)`)
+	msg := strings.TrimSpace(eval[string](t, ctx, result+`.innerText`))
+	if got := eval[string](t, ctx, result+`.dataset.state`); got != want {
+		t.Fatalf("check of %s: %s, want %s; it says %q\nscreen:\n%s", id, got, want, msg, screen(ctx))
+	}
+	return msg
+}
+
+// pasteText pastes text into the terminal the way Ctrl+V does: a paste
+// event on xterm's textarea, which xterm sends bracketed when bash asks.
+func pasteText(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	text = strings.TrimRight(text, "\n") + "\n"
+	eval[bool](t, ctx, fmt.Sprintf(`(() => {
+		const area = [...document.querySelectorAll('#terminal-pane .xterm-helper-textarea')].find(a => a.offsetParent !== null);
+		const data = new DataTransfer();
+		data.setData('text/plain', %q);
+		area.focus();
+		area.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+		return true;
+	})()`, text))
+}
+
+// waitTyped types an echo of a marker and waits for it on the screen: the
+// commands before it have finished.
+func waitTyped(t *testing.T, ctx context.Context, marker string, timeout time.Duration) {
+	t.Helper()
+	typeLine(t, ctx, "echo done-"+marker)
+	waitJS(t, ctx, timeout, "the commands for "+marker+" to finish",
+		fmt.Sprintf(`window.labdTerminals.text().split('\n').some(l => l.trim() === %q)`, "done-"+marker))
+}
