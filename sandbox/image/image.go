@@ -52,7 +52,11 @@ func Build(ctx context.Context, opts Options, log io.Writer) (string, error) {
 	if err := buildAll(ctx, docker, opts, log); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(log, "sandbox image %s built in %s\n", tag, since(start))
+	size := ""
+	if info, err := docker.ImageInspect(ctx, tag); err == nil {
+		size = fmt.Sprintf(" (%.2f GB)", float64(info.Size)/1e9)
+	}
+	fmt.Fprintf(log, "sandbox image %s%s built in %s\n", tag, size, since(start))
 	return tag, nil
 }
 
