@@ -23,7 +23,15 @@ type mistake struct {
 
 // dockerLessonMistakes are the realistic mistakes replayed per lesson, by
 // exercise id. Every exercise is also done right afterwards.
-var dockerLessonMistakes = map[string]map[string]mistake{}
+var dockerLessonMistakes = map[string]map[string]mistake{
+	"04-images": {
+		"run": {typed: []string{"docker run -d --name web -e TZ=Asia/Shanghai nginx:1.22", "curl localhost:8080"},
+			want: "publishes no port"},
+		"stop": {typed: []string{"docker run -d --name stubborn busybox sleep 100000", "time docker stop stubborn",
+			"docker run -d --name polite busybox sleep 100000", "time docker stop polite"},
+			want: "run it again with --init"},
+	},
+}
 
 // The Docker lessons done once in a real browser as a student would: for
 // each exercise, make the lesson's realistic mistake where there is one and
