@@ -3,6 +3,8 @@ package image
 import (
 	"archive/tar"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -55,13 +57,14 @@ const courseTarName = "course-images.tar"
 
 // buildCourseImages builds every course image FROM the base and saves them
 // all into one tarball in cacheDir (shared layers are stored once). The
-// tarball's name carries the recipe hash, so an unchanged recipe reuses it.
+// tarball's name carries a hash of what goes into it, so a change to the
+// rest of the recipe reuses it.
 func buildCourseImages(ctx context.Context, docker engine, cacheDir, baseTag string, noCache bool, log io.Writer) (string, error) {
 	images, err := courseImages()
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(cacheDir, fmt.Sprintf("course-images-%s.tar", recipeHash()))
+	out := filepath.Join(cacheDir, fmt.Sprintf("course-images-%s.tar", courseHash(images)))
 	if _, err := os.Stat(out); err == nil && !noCache {
 		fmt.Fprintf(log, "course images: cached %s\n", out)
 		return out, nil
@@ -143,4 +146,20 @@ func saveImages(ctx context.Context, docker engine, refs []string, path string) 
 		return fmt.Errorf("image: save course images: %w", err)
 	}
 	return os.Rename(partial, path)
+}
+
+// courseHash covers images.json, the course images' Dockerfiles and the base.
+func courseHash(images []courseImage) string {
+	h := sha256.New()
+	names := []string{"images.json"}
+	for _, c := range images {
+		names = append(names, c.Dockerfile)
+	}
+	for _, name := range names {
+		data, _ := recipe.ReadFile("recipe/" + name) // courseImages read them already
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+	}
+	fmt.Fprintf(h, "base %s\n", base)
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
