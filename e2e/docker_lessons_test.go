@@ -17,8 +17,9 @@ import (
 // mistake is something a student gets wrong in an exercise: the lines they
 // type, and a phrase the check's message must contain so they can fix it.
 type mistake struct {
-	typed []string
-	want  string
+	typed  []string
+	want   string
+	screen bool // log the terminal after the mistake (figures for the closing note)
 }
 
 // dockerLessonMistakes are the realistic mistakes replayed per lesson, by
@@ -30,6 +31,21 @@ var dockerLessonMistakes = map[string]map[string]mistake{
 		"stop": {typed: []string{"docker run -d --name stubborn busybox sleep 100000", "time docker stop stubborn",
 			"docker run -d --name polite busybox sleep 100000", "time docker stop polite"},
 			want: "run it again with --init"},
+	},
+	"06-tiny-images": {
+		"slim": {typed: []string{"cd /root/06-tiny-images/hello", "cat > Dockerfile <<'EOF'",
+			"FROM gcc:12 AS build", "WORKDIR /src", "COPY hello.c .", "RUN gcc -static -O2 -o hello hello.c", "",
+			"FROM gcc:12", "COPY --from=build /src/hello /hello", `CMD ["/hello"]`, "EOF",
+			"docker build -t hello:slim .", "cd"},
+			want: "still has gcc in it"},
+	},
+	"07-pid1": {
+		"foreground": {typed: []string{"cd /root/pid1", "sed -i 's|^CMD .*|CMD node server.js|' Dockerfile",
+			"docker build -t pid1-app .", "docker rm -f web", "docker run -d --name web -p 8080:3000 pid1-app", "cd"},
+			want: "shell-form CMD"},
+		"sigterm": {typed: []string{"docker rm -f sleeper", "docker run -d --name sleeper busybox sleep 10000",
+			"time docker stop sleeper", "docker start sleeper"},
+			want: "ignores it", screen: true},
 	},
 }
 
@@ -64,11 +80,17 @@ func TestDockerLessonsAsAStudent(t *testing.T) {
 						t.Errorf("%s: after the mistake the check says %q, want it to mention %q", ex.ID, msg, m.want)
 					}
 					t.Logf("%s: mistake %q → %q", ex.ID, strings.Join(m.typed, "; "), msg)
+					if m.screen {
+						t.Logf("%s: the terminal after the mistake:\n%s", ex.ID, lastLines(screen(ctx), 12))
+					}
 				}
 				pasteText(t, ctx, ex.Solution.Source)
 				waitTyped(t, ctx, slug+"-"+ex.ID, 5*time.Minute)
 				msg := pressCheck(t, ctx, ex.ID, "pass")
 				t.Logf("%s: passed: %q", ex.ID, msg)
+				if _, ok := dockerLessonMistakes[slug][ex.ID]; ok {
+					t.Logf("%s: the terminal after the solution:\n%s", ex.ID, lastLines(screen(ctx), 12))
+				}
 			}
 			t.Logf("%d exercises done in the browser in %s", len(l.Exercises()), time.Since(start).Round(time.Second))
 		})
