@@ -32,6 +32,15 @@ var dockerLessonMistakes = map[string]map[string]mistake{
 			"docker run -d --name polite busybox sleep 100000", "time docker stop polite"},
 			want: "run it again with --init"},
 	},
+	"05-dockerfile": {
+		"run": {typed: []string{"docker rm -f hello-node", "docker run -d --name hello-node hello-node:1.0.0", "curl localhost:8080"},
+			want: "publishes no port"},
+		"cache": {typed: []string{"cd /root/dockerfile", "cat > Dockerfile <<'EOF'", "FROM node:18-bookworm-slim", "WORKDIR /app",
+			"COPY . .", "RUN npm ci", "ARG VERSION", "ENV APP_VERSION=$VERSION", "EXPOSE 3000", `CMD ["node", "server.js"]`, "EOF",
+			"docker build --build-arg VERSION=1.2.0 -t hello-node:1.2.0 .", `echo "// edited at $(date +%T)" >> server.js`,
+			"docker build --build-arg VERSION=1.2.1 -t hello-node:1.2.1 .", "cd"},
+			want: "COPY package.json package-lock.json ./ first"},
+	},
 	"06-tiny-images": {
 		"slim": {typed: []string{"cd /root/06-tiny-images/hello", "cat > Dockerfile <<'EOF'",
 			"FROM gcc:12 AS build", "WORKDIR /src", "COPY hello.c .", "RUN gcc -static -O2 -o hello hello.c", "",
