@@ -56,6 +56,12 @@ var dockerLessonMistakes = map[string]map[string]mistake{
 			"time docker stop sleeper", "docker start sleeper"},
 			want: "ignores it", screen: true},
 	},
+	"09-compose": {
+		"up": {typed: []string{"cd /root/compose", "cat > docker-compose.yml <<'EOF'", "services:", "  web:", "    build: ./app",
+			"    ports:", `      - "8080:3000"`, "    environment:", "      REDIS_HOST: cache", "    depends_on:", "      - redis",
+			"  redis:", "    image: redis:7", "EOF", "docker compose up -d", "curl localhost:8080", "cd"},
+			want: "set REDIS_HOST to redis"},
+	},
 }
 
 // The Docker lessons done once in a real browser as a student would: for
