@@ -56,6 +56,13 @@ var dockerLessonMistakes = map[string]map[string]mistake{
 			"time docker stop sleeper", "docker start sleeper"},
 			want: "ignores it", screen: true},
 	},
+	"08-volumes-networks": {
+		"publish": {typed: []string{"docker rm -f web", "docker run -d --name web -p 8080:8080 nginx", "curl http://localhost:8080"},
+			want: "nginx listens on port 80 in the container"},
+		"network": {typed: []string{"docker run -d --name cache redis:7", "docker run -d --name app redis:7 sleep infinity",
+			"docker exec app redis-cli -h cache ping"},
+			want: "not on the same user-defined network"},
+	},
 	"09-compose": {
 		"up": {typed: []string{"cd /root/compose", "cat > docker-compose.yml <<'EOF'", "services:", "  web:", "    build: ./app",
 			"    ports:", `      - "8080:3000"`, "    environment:", "      REDIS_HOST: cache", "    depends_on:", "      - redis",
