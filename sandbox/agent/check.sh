@@ -91,3 +91,18 @@ lab_wait_docker() {
 	done
 	return 0
 }
+
+# lab_free_ports PORT...: for a lesson's setup. Stops (does not remove) the
+# running containers that publish any of these host ports, so an earlier
+# lesson's container does not make this lesson's `docker run -p` fail with
+# "port is already allocated".
+lab_free_ports() {
+	local port id
+	for port in "$@"; do
+		for id in $(docker ps -q --filter "publish=$port"); do
+			echo "stopping $(docker inspect --format '{{.Name}}' "$id" | tr -d /) (it holds port $port; docker start brings it back)"
+			docker stop --time 3 "$id" >/dev/null
+		done
+	done
+	return 0
+}

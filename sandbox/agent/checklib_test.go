@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -122,6 +124,29 @@ func TestCheckLibraryDocker(t *testing.T) {
 		code, out := runCheck(t, lib, tc.script)
 		if code != tc.code || out != tc.msg {
 			t.Errorf("%s\n got exit %d, output %q\nwant exit %d, output %q", tc.script, code, out, tc.code, tc.msg)
+		}
+	}
+
+	// lab_free_ports stops the container holding a host port, and only that one.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	holder := name + "-holder"
+	if out, err := exec.Command("docker", "run", "-d", "--name", holder, "-p", fmt.Sprintf("127.0.0.1:%d:9", port), ref).CombinedOutput(); err != nil {
+		t.Fatalf("docker run -p: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", holder).Run() })
+	code, out := runCheck(t, lib, fmt.Sprintf("lab_free_ports %d 1", port))
+	want := fmt.Sprintf("stopping %s (it holds port %d; docker start brings it back)", holder, port)
+	if code != 0 || out != want {
+		t.Errorf("lab_free_ports: exit %d, output %q; want 0, %q", code, out, want)
+	}
+	for ctr, running := range map[string]string{holder: "false", name: "true"} {
+		if got, _ := exec.Command("docker", "inspect", "--format", "{{.State.Running}}", ctr).Output(); strings.TrimSpace(string(got)) != running {
+			t.Errorf("after lab_free_ports, %s running = %s, want %s", ctr, got, running)
 		}
 	}
 }
