@@ -91,6 +91,8 @@ func TestDockerLessonsAsAStudent(t *testing.T) {
 			start := time.Now()
 			do(t, ctx, 30*time.Second, "opening "+slug, chromedp.Navigate(srv.url("/lessons/"+slug)))
 			waitPrompt(t, ctx, 3*time.Minute)
+			// As a student waits for "Preparing this lesson in your sandbox…" to go.
+			waitJS(t, ctx, 3*time.Minute, "the lesson's setup", `document.getElementById('setup-status').dataset.state === 'ready'`)
 			for _, ex := range l.Exercises() {
 				if m, ok := dockerLessonMistakes[slug][ex.ID]; ok {
 					for _, line := range m.typed {
