@@ -19,7 +19,8 @@ import (
 type mistake struct {
 	typed  []string
 	want   string
-	screen bool // log the terminal after the mistake (figures for the closing note)
+	screen bool     // log the terminal after the mistake (figures for the closing note)
+	after  []string // typed once the check passes, terminal logged (the same figures, fixed)
 }
 
 // dockerLessonMistakes are the realistic mistakes replayed per lesson, by
@@ -54,7 +55,7 @@ var dockerLessonMistakes = map[string]map[string]mistake{
 			want: "shell-form CMD"},
 		"sigterm": {typed: []string{"docker rm -f sleeper", "docker run -d --name sleeper busybox sleep 10000",
 			"time docker stop sleeper", "docker start sleeper"},
-			want: "ignores it", screen: true},
+			want: "ignores it", screen: true, after: []string{"time docker stop sleeper"}},
 	},
 	"08-volumes-networks": {
 		"publish": {typed: []string{"docker rm -f web", "docker run -d --name web -p 8080:8080 nginx", "curl http://localhost:8080"},
@@ -112,7 +113,13 @@ func TestDockerLessonsAsAStudent(t *testing.T) {
 				waitTyped(t, ctx, slug+"-"+ex.ID, 5*time.Minute)
 				msg := pressCheck(t, ctx, ex.ID, "pass")
 				t.Logf("%s: passed: %q", ex.ID, msg)
-				if _, ok := dockerLessonMistakes[slug][ex.ID]; ok {
+				if m, ok := dockerLessonMistakes[slug][ex.ID]; ok {
+					for _, line := range m.after {
+						typeLine(t, ctx, line)
+					}
+					if len(m.after) > 0 {
+						waitTyped(t, ctx, slug+"-"+ex.ID+"-after", 3*time.Minute)
+					}
 					t.Logf("%s: the terminal after the solution:\n%s", ex.ID, lastLines(screen(ctx), 12))
 				}
 			}
