@@ -19,11 +19,22 @@ func buildSandbox(ctx context.Context, docker engine, tarball, courseTar, baseTa
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(writeContext(pw, tarball, courseTar)) }()
 	defer pr.Close()
+	labels := map[string]string{"labd.recipe": recipeHash(), "labd.base": baseTag}
+	if err := legacyBuild(ctx, docker, pr, []string{Tag(), sandboxRepo + ":latest"}, labels, baseTag, noCache, log); err != nil {
+		return fmt.Errorf("image: build %s: %w", Tag(), err)
+	}
+	return nil
+}
+
+// legacyBuild builds the build context's Dockerfile FROM baseTag (the BASE
+// argument) with the classic builder, which needs no registry and no
+// BuildKit, copying the engine's progress to log.
+func legacyBuild(ctx context.Context, docker engine, buildContext io.Reader, tags []string, labels map[string]string, baseTag string, noCache bool, log io.Writer) error {
 	baseRef := baseTag
-	resp, err := docker.ImageBuild(ctx, pr, build.ImageBuildOptions{
-		Tags:        []string{Tag(), sandboxRepo + ":latest"},
+	resp, err := docker.ImageBuild(ctx, buildContext, build.ImageBuildOptions{
+		Tags:        tags,
 		BuildArgs:   map[string]*string{"BASE": &baseRef},
-		Labels:      map[string]string{"labd.recipe": recipeHash(), "labd.base": baseTag},
+		Labels:      labels,
 		Version:     build.BuilderV1,
 		Remove:      true,
 		ForceRemove: true,
@@ -31,13 +42,10 @@ func buildSandbox(ctx context.Context, docker engine, tarball, courseTar, baseTa
 		Dockerfile:  "Dockerfile",
 	})
 	if err != nil {
-		return fmt.Errorf("image: build %s: %w", Tag(), err)
+		return err
 	}
 	defer resp.Body.Close()
-	if err := readMessages(resp.Body, log); err != nil {
-		return fmt.Errorf("image: build %s: %w", Tag(), err)
-	}
-	return nil
+	return readMessages(resp.Body, log)
 }
 
 // writeContext writes the build context: every recipe file, the base

@@ -10,8 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
-	"github.com/docker/docker/api/types/build"
 )
 
 // courseImage is an images.json entry the builder makes: a stand-in for an
@@ -103,22 +101,8 @@ func buildCourseImage(ctx context.Context, docker engine, c courseImage, baseTag
 		pw.CloseWithError(err)
 	}()
 	defer pr.Close()
-	baseRef := baseTag
-	resp, err := docker.ImageBuild(ctx, pr, build.ImageBuildOptions{
-		Tags:        []string{c.SavedAs},
-		BuildArgs:   map[string]*string{"BASE": &baseRef},
-		Labels:      map[string]string{"labd.course-image": c.Ref},
-		Version:     build.BuilderV1,
-		Remove:      true,
-		ForceRemove: true,
-		NoCache:     noCache,
-		Dockerfile:  "Dockerfile",
-	})
-	if err != nil {
-		return fmt.Errorf("image: build %s: %w", c.Ref, err)
-	}
-	defer resp.Body.Close()
-	if err := readMessages(resp.Body, log); err != nil {
+	labels := map[string]string{"labd.course-image": c.Ref}
+	if err := legacyBuild(ctx, docker, pr, []string{c.SavedAs}, labels, baseTag, noCache, log); err != nil {
 		return fmt.Errorf("image: build %s from %s: %w", c.Ref, c.Dockerfile, err)
 	}
 	return nil
