@@ -20,16 +20,24 @@ func hostDocker(sp spawner, calls *int) dockerRunner {
 	}
 }
 
-// TestImportImages imports a real tarball into the host engine with
-// docker import, as sandbox-init does into the inner one.
-func TestImportImages(t *testing.T) {
-	testenv.Docker(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+// tinyTarDir returns a temporary directory holding tiny.tar, a one-file
+// root filesystem.
+func tinyTarDir(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "hello"), []byte("hi\n"), 0o644)
 	if out, err := exec.Command("tar", "-cf", filepath.Join(dir, "tiny.tar"), "-C", dir, "hello").CombinedOutput(); err != nil {
 		t.Fatalf("tar: %v %s", err, out)
 	}
+	return dir
+}
+
+// TestImportImages imports a real tarball into the host engine with
+// docker import, as sandbox-init does into the inner one.
+func TestImportImages(t *testing.T) {
+	testenv.Docker(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := tinyTarDir(t)
 	ref := "labd-agent-test/tiny:" + filepath.Base(dir)
 	alias := ref + "-alias"
 	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", ref, alias).Run() })
@@ -62,11 +70,7 @@ func TestImportImages(t *testing.T) {
 func TestLoadImages(t *testing.T) {
 	testenv.Docker(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "hello"), []byte("hi\n"), 0o644)
-	if out, err := exec.Command("tar", "-cf", filepath.Join(dir, "tiny.tar"), "-C", dir, "hello").CombinedOutput(); err != nil {
-		t.Fatalf("tar: %v %s", err, out)
-	}
+	dir := tinyTarDir(t)
 	id := filepath.Base(dir)
 	saved := []string{"labd-agent-test/saved-a:" + id, "labd-agent-test/saved-b:" + id}
 	refs := []string{"labd-agent-test/node:" + id, "labd-agent-test/gcc:" + id}
