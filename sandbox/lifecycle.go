@@ -151,7 +151,9 @@ func (m *Manager) waitAgent(ctx context.Context, id string) error {
 }
 
 // WaitReady blocks until the sandbox's inner dockerd answers and the base
-// images are loaded (`labd sandbox-status --wait`), at most 120 s.
+// images are loaded (`labd sandbox-status --wait`), at most 5 minutes:
+// loading the course's images into a new sandbox takes 20 s on a quiet
+// host and over 2 minutes on a busy one.
 func (m *Manager) WaitReady(ctx context.Context, owner string) error {
 	id, err := m.runningID(ctx, owner)
 	if err != nil {
@@ -159,7 +161,7 @@ func (m *Manager) WaitReady(ctx context.Context, owner string) error {
 	}
 	var out boundedBuffer
 	out.max = 4 << 10
-	code, err := m.execStream(ctx, id, execOptions([]string{"/usr/local/bin/labd", "sandbox-status", "--wait", "120s"}, nil, false), nil, &out)
+	code, err := m.execStream(ctx, id, execOptions([]string{"/usr/local/bin/labd", "sandbox-status", "--wait", "300s"}, nil, false), nil, &out)
 	if err != nil {
 		return fmt.Errorf("sandbox: waiting for %s's sandbox to be ready: %w", owner, err)
 	}
