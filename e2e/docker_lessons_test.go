@@ -97,7 +97,7 @@ func TestDockerLessonsAsAStudent(t *testing.T) {
 			for _, ex := range l.Exercises() {
 				if m, ok := dockerLessonMistakes[slug][ex.ID]; ok {
 					for _, line := range m.typed {
-						typeLine(t, ctx, line)
+						typeAndWait(t, ctx, line)
 					}
 					waitTyped(t, ctx, slug+"-"+ex.ID+"-mistake", 3*time.Minute)
 					msg := pressCheck(t, ctx, ex.ID, "fail")
@@ -167,4 +167,15 @@ func waitTyped(t *testing.T, ctx context.Context, marker string, timeout time.Du
 	typeLine(t, ctx, "echo done-"+marker)
 	waitJS(t, ctx, timeout, "the commands for "+marker+" to finish",
 		fmt.Sprintf(`window.labdTerminals.text().split('\n').some(l => l.trim() === %q)`, "done-"+marker))
+}
+
+// typeAndWait types a line and waits for bash to ask for the next one (a
+// prompt, or "> " inside a heredoc), as a student does: keys typed while a
+// command still runs (a 10 s docker stop) would reach it, not the shell.
+func typeAndWait(t *testing.T, ctx context.Context, line string) {
+	t.Helper()
+	before := screen(ctx)
+	typeLine(t, ctx, line)
+	waitJS(t, ctx, 3*time.Minute, fmt.Sprintf("the shell to finish %q", line), fmt.Sprintf(
+		`(s => s !== %q && /[#>]$/.test(s.trimEnd()))(window.labdTerminals.text())`, before))
 }
