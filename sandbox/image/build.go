@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/docker/docker/api/types/build"
@@ -15,9 +16,9 @@ import (
 
 // buildSandbox runs the legacy builder over the recipe plus the base tarball
 // and tags the result.
-func buildSandbox(ctx context.Context, docker engine, tarball, courseTar, baseTag string, noCache bool, log io.Writer) error {
+func buildSandbox(ctx context.Context, docker engine, tarball, courseTar, k8sDir, baseTag string, noCache bool, log io.Writer) error {
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(writeContext(pw, tarball, courseTar)) }()
+	go func() { pw.CloseWithError(writeContext(pw, tarball, courseTar, k8sDir)) }()
 	defer pr.Close()
 	labels := map[string]string{"labd.recipe": recipeHash(), "labd.base": baseTag}
 	if err := legacyBuild(ctx, docker, pr, []string{Tag(), sandboxRepo + ":latest"}, labels, baseTag, noCache, log); err != nil {
@@ -49,9 +50,9 @@ func legacyBuild(ctx context.Context, docker engine, buildContext io.Reader, tag
 }
 
 // writeContext writes the build context: every recipe file, the base
-// tarball and the course images' tarball under the names the Dockerfile
-// copies.
-func writeContext(w io.Writer, tarball, courseTar string) error {
+// tarball, the course images' tarball and the Kubernetes layer (k8sDir, see
+// BuildKubernetes; under kubernetes/) under the names the Dockerfile copies.
+func writeContext(w io.Writer, tarball, courseTar, k8sDir string) error {
 	tw := tar.NewWriter(w)
 	for _, name := range recipeFiles() {
 		data, err := recipe.ReadFile("recipe/" + name)
@@ -72,10 +73,21 @@ func writeContext(w io.Writer, tarball, courseTar string) error {
 	if err := addFile(tw, courseTar, courseTarName); err != nil {
 		return err
 	}
+	for _, name := range kubernetesFiles {
+		mode := int64(0o644)
+		if name == "k8s" { // executable in the context: a chmod in the Dockerfile would copy 135 MB into a new layer
+			mode = 0o755
+		}
+		if err := addFileMode(tw, filepath.Join(k8sDir, name), "kubernetes/"+name, mode); err != nil {
+			return err
+		}
+	}
 	return tw.Close()
 }
 
-func addFile(tw *tar.Writer, path, name string) error {
+func addFile(tw *tar.Writer, path, name string) error { return addFileMode(tw, path, name, 0o644) }
+
+func addFileMode(tw *tar.Writer, path, name string, mode int64) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -85,7 +97,7 @@ func addFile(tw *tar.Writer, path, name string) error {
 	if err != nil {
 		return err
 	}
-	hdr := &tar.Header{Name: name, Mode: 0o644, Size: info.Size(), Typeflag: tar.TypeReg, ModTime: info.ModTime()}
+	hdr := &tar.Header{Name: name, Mode: mode, Size: info.Size(), Typeflag: tar.TypeReg, ModTime: info.ModTime()}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}

@@ -92,8 +92,16 @@ func buildAll(ctx context.Context, docker engine, opts Options, log io.Writer) e
 	if err != nil {
 		return err
 	}
+	var k8sDir string
+	err = step(log, "kubernetes binaries and images (host Go, module proxy)", func() (err error) {
+		k8sDir, err = BuildKubernetes(ctx, KubernetesOptions{CacheDir: opts.CacheDir, Force: opts.Force}, log)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	return step(log, "build sandbox image "+Tag(), func() error {
-		return buildSandbox(ctx, docker, tarball, courseTar, baseTag, opts.Force, log)
+		return buildSandbox(ctx, docker, tarball, courseTar, k8sDir, baseTag, opts.Force, log)
 	})
 }
 

@@ -65,8 +65,14 @@ func TestBuildContextHasTheRecipeAndTheRootfs(t *testing.T) {
 	if err := os.WriteFile(courseTar, []byte("course bytes"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	k8sDir := t.TempDir()
+	for _, name := range kubernetesFiles {
+		if err := os.WriteFile(filepath.Join(k8sDir, name), []byte(name+" bytes"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var buf bytes.Buffer
-	if err := writeContext(&buf, tarball, courseTar); err != nil {
+	if err := writeContext(&buf, tarball, courseTar, k8sDir); err != nil {
 		t.Fatalf("writeContext: %v", err)
 	}
 	got := map[string]string{}
@@ -82,7 +88,7 @@ func TestBuildContextHasTheRecipeAndTheRootfs(t *testing.T) {
 		data, _ := io.ReadAll(tr)
 		got[hdr.Name] = string(data)
 	}
-	for _, name := range append(recipeFiles(), rootfsName, courseTarName) {
+	for _, name := range append(recipeFiles(), rootfsName, courseTarName, "kubernetes/k8s", "kubernetes/pause.tar", "kubernetes/coredns.tar") {
 		if _, ok := got[name]; !ok {
 			t.Errorf("build context lacks %s (has %d files)", name, len(got))
 		}

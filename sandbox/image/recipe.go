@@ -61,6 +61,14 @@ func recipeHash() string {
 		h.Write(data)
 	}
 	fmt.Fprintf(h, "base %s\n", base)
+	// The Kubernetes layer's own recipe (kubernetes.go): its scratch module
+	// and versions; the Go toolchain's version only keys the binaries' cache.
+	for _, name := range kubernetesRecipeFiles() {
+		data, _ := kubernetesRecipe.ReadFile(name)
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+	}
+	fmt.Fprintf(h, "kubernetes %s coredns %s pause %s\n", kubernetesVersion, corednsVersion, pauseRef)
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
