@@ -72,6 +72,14 @@ var dockerLessonMistakes = map[string]map[string]mistake{
 	},
 }
 
+// shown are commands typed once an exercise has passed, and the terminal
+// logged: what the student sees of the result.
+var shown = map[string]map[string][]string{
+	"10-kubernetes": {
+		"readiness": {"kubectl get pods -l app=web -o wide", "kubectl get endpointslices -l kubernetes.io/service-name=web"},
+	},
+}
+
 // The Docker lessons done once in a real browser as a student would: for
 // each exercise, make the lesson's realistic mistake where there is one and
 // read the check's message, then paste the solution into the terminal (as
@@ -83,7 +91,7 @@ func TestDockerLessonsAsAStudent(t *testing.T) {
 	}
 	srv := newLabd(t)
 	ctx := browsertest.New(t)
-	for _, slug := range []string{"04-images", "05-dockerfile", "06-tiny-images", "07-pid1", "08-volumes-networks", "09-compose"} {
+	for _, slug := range []string{"04-images", "05-dockerfile", "06-tiny-images", "07-pid1", "08-volumes-networks", "09-compose", "10-kubernetes"} {
 		t.Run(slug, func(t *testing.T) {
 			l := course.Lesson(slug)
 			if l == nil {
@@ -113,6 +121,13 @@ func TestDockerLessonsAsAStudent(t *testing.T) {
 				waitTyped(t, ctx, slug+"-"+ex.ID, 5*time.Minute)
 				msg := pressCheck(t, ctx, ex.ID, "pass")
 				t.Logf("%s: passed: %q", ex.ID, msg)
+				if lines, ok := shown[slug][ex.ID]; ok {
+					for _, line := range lines {
+						typeLine(t, ctx, line)
+					}
+					waitTyped(t, ctx, slug+"-"+ex.ID+"-shown", time.Minute)
+					t.Logf("%s: the terminal after it passed:\n%s", ex.ID, lastLines(screen(ctx), 16))
+				}
 				if m, ok := dockerLessonMistakes[slug][ex.ID]; ok {
 					for _, line := range m.after {
 						typeLine(t, ctx, line)
