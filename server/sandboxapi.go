@@ -37,6 +37,13 @@ func (s *Server) handleOpen(w http.ResponseWriter, r *http.Request) {
 		s.failJSON(w, r, userErrorf(http.StatusBadGateway, "Your sandbox could not be started. Try again in a moment."))
 		return
 	}
+	// Setup may build FROM the course's images, which a new sandbox is still
+	// loading: run it once the sandbox says it is ready.
+	if err := s.sandboxes.WaitReady(r.Context(), owner); err != nil {
+		s.log.Error("waiting for a sandbox", "user", u.Name, "err", err)
+		s.failJSON(w, r, userErrorf(http.StatusBadGateway, "Your sandbox is still starting. Reload the page in a moment."))
+		return
+	}
 	res, err := s.checks.Prepare(r.Context(), owner, l)
 	if err != nil {
 		s.log.Error("preparing a lesson", "user", u.Name, "lesson", l.Slug, "err", err)

@@ -38,7 +38,8 @@ var ErrNoSandbox = errors.New("no sandbox")
 type Sandboxes interface {
 	// Ensure finds or creates the owner's sandbox, starts it and waits for its agent.
 	Ensure(ctx context.Context, owner string) error
-	// WaitReady waits until the sandbox's inner Docker engine is up.
+	// WaitReady waits until the sandbox's inner Docker engine is up and the
+	// course's images are loaded.
 	WaitReady(ctx context.Context, owner string) error
 	// Attach opens (or re-attaches to) the named PTY session.
 	Attach(ctx context.Context, owner, session string, cols, rows uint16, readOnly bool) (Terminal, error)
