@@ -76,7 +76,7 @@ var dockerLessonMistakes = map[string]map[string]mistake{
 // logged: what the student sees of the result.
 var shown = map[string]map[string][]string{
 	"10-kubernetes": {
-		"readiness": {"kubectl get pods -l app=web -o wide", "kubectl get endpointslices -l kubernetes.io/service-name=web"},
+		"readiness": {"kubectl get pods -l app=web -o custom-columns=POD:.metadata.name,IMAGE:.spec.containers[0].image,READY:.status.containerStatuses[0].ready,IP:.status.podIP", "kubectl get endpointslices -l kubernetes.io/service-name=web -o jsonpath='{range .items[*].endpoints[*]}{.addresses[0]}{\"\\t\"}ready={.conditions.ready}{\"\\n\"}{end}'"},
 	},
 }
 
