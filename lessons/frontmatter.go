@@ -89,6 +89,15 @@ func (fm *frontMatter) set(path, key string, val *yaml.Node, line int, fatal, li
 		fm.SetupTimeout, err = durationValue(val, false)
 	case "requires":
 		fm.Requires, err = stringList(val)
+		for i, name := range fm.Requires {
+			if _, ok := Features[name]; !ok {
+				at := val.Line + 1
+				if val.Kind == yaml.SequenceNode {
+					at = val.Content[i].Line + 1
+				}
+				lint.add(path, at, "requires: unknown sandbox feature %q (known: %s)", name, featureNames())
+			}
+		}
 	default:
 		lint.add(path, line, "unknown front matter key %q (known: title, summary, duration, requires, check_timeout, setup_timeout)", key)
 		return

@@ -63,6 +63,9 @@ func TestFrontMatterLintOnly(t *testing.T) {
 		{"unknown key", "---\ntitle: T\nlevel: hard\n---\n", `01-t/lesson.md:3: unknown front matter key "level"`},
 		{"no title", "---\nsummary: s\n---\n", "01-t/lesson.md:1: missing title in front matter"},
 		{"no front matter", "Just text.\n", "01-t/lesson.md:1: missing title"},
+		{"unknown feature in a list", "---\ntitle: T\nrequires:\n  - docker\n  - kubernets\n---\n",
+			`01-t/lesson.md:5: requires: unknown sandbox feature "kubernets" (known: docker, kubernetes)`},
+		{"unknown feature alone", "---\ntitle: T\nrequires: k8s\n---\n", `01-t/lesson.md:3: requires: unknown sandbox feature "k8s"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,5 +230,26 @@ func TestBadLessonFolders(t *testing.T) {
 	}
 	if c == nil || len(c.Lessons) != 1 || c.Lessons[0].Slug != "03-ok" {
 		t.Errorf("the good lesson should still load, got %v", c)
+	}
+}
+
+func TestMemoryProblems(t *testing.T) {
+	c, err := Load(fstest.MapFS{
+		"01-a/lesson.md": {Data: []byte("---\ntitle: A\n---\n")},
+		"02-k/lesson.md": {Data: []byte("---\ntitle: K\nrequires: [kubernetes]\n---\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.MemoryProblems(3 << 30); len(got) != 0 {
+		t.Errorf("3 GiB: %q, want no problems", got)
+	}
+	got := c.MemoryProblems(1536 << 20)
+	want := "lesson 02-k requires kubernetes: its Kubernetes cluster (lab-k8s up) needs a sandbox memory limit of at least 2 GiB, and it is 1536 MiB (--memory)"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("1.5 GiB: %q, want [%q]", got, want)
+	}
+	if got := c.MemoryProblems(1<<30, "01-a"); len(got) != 0 {
+		t.Errorf("only 01-a selected: %q, want no problems", got)
 	}
 }

@@ -103,6 +103,9 @@ func runServe(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%w\n(is Docker running and the image built? `make docker sandbox-image`, or serve with --no-sandboxes)", err)
 		}
+		for _, p := range course.MemoryProblems(int64(sf.memory)) {
+			log.Warn(p)
+		}
 		go mgr.Run(ctx)
 		deps.Sandboxes = server.FromManager(mgr)
 		deps.Checks = &lessonrun.Runner{SB: mgr}

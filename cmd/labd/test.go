@@ -37,6 +37,9 @@ func runTest(ctx context.Context, args []string) error {
 			return fmt.Errorf("no lesson %q in the course", slug)
 		}
 	}
+	if problems := course.MemoryProblems(int64(sf.memory), fset.Args()...); len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
 	if sf.prefix == "labd" { // never touch a running server's sandboxes
 		sf.prefix = fmt.Sprintf("labdtest%d", os.Getpid())
 	}
