@@ -23,7 +23,7 @@ import (
 // and the host has the Go that builds labd. The build uses the Go module
 // proxy only (no container registry), CGO_ENABLED=0 (static binaries that
 // run in any sandbox image), and the host's Go build cache, so a rebuild
-// with a warm cache takes seconds and a cold one ~10–15 minutes on 2 cores.
+// with a warm cache takes about a minute and a cold one ~20 minutes on 2 cores.
 //
 // The result is a directory in the cache, named by a hash of everything
 // that goes into it, holding what the sandbox recipe copies in:
