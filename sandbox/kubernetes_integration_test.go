@@ -64,6 +64,35 @@ func TestKubernetesUpAndDown(t *testing.T) {
 		t.Errorf("after down and up, the configmap kept holds %q, want b: the cluster's state should survive", got)
 	}
 	mustExec(t, m, owner, `kubectl wait --for=condition=Ready pod/probe --timeout=90s`)
+
+	// The sandbox stops (idle) and starts again: its ready hook brings the
+	// cluster back, with the Pod; after `down` it stays down.
+	restart := func() time.Time {
+		t.Helper()
+		if err := m.Stop(t.Context(), owner); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Ensure(t.Context(), owner); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.WaitReady(t.Context(), owner); err != nil {
+			t.Fatal(err)
+		}
+		return time.Now()
+	}
+	back := restart()
+	execFor(t, m, owner, `until kubectl get --raw /readyz >/dev/null 2>&1; do sleep 0.5; done
+		kubectl wait --for=condition=Ready node --all --timeout=120s && kubectl wait --for=condition=Ready pod/probe --timeout=120s`, 4*time.Minute)
+	t.Logf("after the sandbox stopped and started, the cluster was back (node and Pod Ready) %.1f s after the sandbox was ready", time.Since(back).Seconds())
+	if got := mustExec(t, m, owner, `kubectl get configmap kept -o jsonpath='{.data.a}'`); got != "b" {
+		t.Errorf("after a sandbox restart, the configmap kept holds %q, want b", got)
+	}
+	mustExec(t, m, owner, "lab-k8s down")
+	restart()
+	time.Sleep(5 * time.Second)
+	if left := strings.TrimSpace(mustExec(t, m, owner, `pgrep -a -f '[k]ube-apiserver|[e]tcd ' || true`)); left != "" {
+		t.Errorf("after lab-k8s down and a sandbox restart, the cluster came back anyway:\n%s", left)
+	}
 }
 
 // execFor runs script like mustExec, with a longer timeout.

@@ -31,6 +31,8 @@ type InitConfig struct {
 	DockerLog    string // default /var/log/dockerd.log
 	ImagesMarker string // default /var/lib/docker/.labd-images
 	CgroupRoot   string // default /sys/fs/cgroup
+	ReadyHooks   string // default DefaultReadyHooksDir
+	HooksLog     string // default /var/log/labd-ready.d.log
 }
 
 func (c *InitConfig) defaults() {
@@ -48,6 +50,8 @@ func (c *InitConfig) defaults() {
 	def(&c.DockerLog, "/var/log/dockerd.log")
 	def(&c.ImagesMarker, "/var/lib/docker/.labd-images")
 	def(&c.CgroupRoot, "/sys/fs/cgroup")
+	def(&c.ReadyHooks, DefaultReadyHooksDir)
+	def(&c.HooksLog, "/var/log/labd-ready.d.log")
 	if len(c.Shell) == 0 {
 		c.Shell = []string{"bash", "-l"}
 	}
@@ -127,7 +131,7 @@ func prepare(cfg InitConfig, log *slog.Logger) {
 }
 
 // becomeReady waits for dockerd, imports the base images (retrying on
-// failure) and writes the ready file.
+// failure), writes the ready file and then runs the ready hooks.
 func becomeReady(ctx context.Context, cfg InitConfig, sp spawner, log *slog.Logger) {
 	if err := waitDocker(ctx, cfg.DockerSocket); err != nil {
 		return // ctx ended
@@ -156,4 +160,5 @@ func becomeReady(ctx context.Context, cfg InitConfig, sp spawner, log *slog.Logg
 		return
 	}
 	log.Info("sandbox ready")
+	runReadyHooks(ctx, sp, cfg.ReadyHooks, cfg.HooksLog, log)
 }
