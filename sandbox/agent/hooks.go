@@ -67,14 +67,6 @@ func runHook(ctx context.Context, sp spawner, hook, logPath string) error {
 	if err != nil {
 		return err
 	}
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-ctx.Done():
-			_ = cmd.Process.Kill()
-		case <-done:
-		}
-	}()
+	defer killOnCancel(ctx, cmd)()
 	return wait()
 }

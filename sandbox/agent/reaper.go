@@ -145,8 +145,19 @@ func runOutput(ctx context.Context, sp spawner, cmd *exec.Cmd, limit int) ([]byt
 	if err != nil {
 		return nil, fmt.Errorf("agent: start %s: %w", cmd.Path, err)
 	}
+	defer killOnCancel(ctx, cmd)()
+	out, _ := io.ReadAll(io.LimitReader(pr, int64(limit)))
+	_, _ = io.Copy(io.Discard, pr) // keep draining so the child never blocks
+	if err := wait(); err != nil {
+		return out, fmt.Errorf("agent: %s: %w", cmd.Path, err)
+	}
+	return out, nil
+}
+
+// killOnCancel kills cmd's process if ctx ends before the returned stop is
+// called (callers defer it once the process has been waited for).
+func killOnCancel(ctx context.Context, cmd *exec.Cmd) (stop func()) {
 	done := make(chan struct{})
-	defer close(done)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -154,10 +165,5 @@ func runOutput(ctx context.Context, sp spawner, cmd *exec.Cmd, limit int) ([]byt
 		case <-done:
 		}
 	}()
-	out, _ := io.ReadAll(io.LimitReader(pr, int64(limit)))
-	_, _ = io.Copy(io.Discard, pr) // keep draining so the child never blocks
-	if err := wait(); err != nil {
-		return out, fmt.Errorf("agent: %s: %w", cmd.Path, err)
-	}
-	return out, nil
+	return func() { close(done) }
 }
