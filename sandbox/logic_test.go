@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/labd/labd/internal/testenv"
 )
 
 func TestChooseProfile(t *testing.T) {
@@ -121,9 +122,8 @@ func TestScriptCmd(t *testing.T) {
 // exit codes pass through, stdin reaches the script, and children that
 // outlive a timeout are killed.
 func TestTimeoutWrapper(t *testing.T) {
-	if _, err := exec.LookPath("timeout"); err != nil {
-		t.Skip("no timeout(1) here")
-	}
+	_, err := exec.LookPath("timeout")
+	testenv.Need(t, err == nil, "timeout(1)", "apt-get install coreutils")
 	run := func(script, stdin string, timeout time.Duration) (string, int) {
 		cmd := scriptCmd(ExecSpec{Script: script, Timeout: timeout})
 		c := exec.Command(cmd[0], cmd[1:]...)

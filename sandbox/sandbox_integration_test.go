@@ -48,7 +48,7 @@ func TestSandboxLifecycle(t *testing.T) {
 	t.Run("terminal", func(t *testing.T) { pid = testTerminal(t, m, owner) })
 	t.Run("restart", func(t *testing.T) {
 		if pid == "" {
-			t.Skip("terminal subtest failed")
+			t.Fatal("the terminal subtest failed: no shell to find again after the restart")
 		}
 		m2 := newTestManagerCfg(t, m.cfg) // a new labd process, same engine
 		in, err := m2.Ensure(t.Context(), owner)

@@ -17,7 +17,7 @@ import (
 // real sandbox (Docker, the sandbox image, the agent): echo, resize, and a
 // reattach that replays the screen.
 func TestTerminalRealSandbox(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && !testenv.InCI() {
 		t.Skip("starts a real sandbox")
 	}
 	testenv.Docker(t)
