@@ -2,7 +2,8 @@ package lessons
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -23,14 +24,7 @@ var Features = map[string]Feature{
 	"kubernetes": {Name: "kubernetes", MinMemory: 2 << 30, What: "its Kubernetes cluster (lab-k8s up)"},
 }
 
-func featureNames() string {
-	names := make([]string, 0, len(Features))
-	for n := range Features {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
+func featureNames() string { return strings.Join(slices.Sorted(maps.Keys(Features)), ", ") }
 
 // MemoryProblems says which lessons of the course need more memory per
 // sandbox than limit: one sentence per lesson, for serve (a warning) and
@@ -38,7 +32,7 @@ func featureNames() string {
 func (c *Course) MemoryProblems(limit int64, slugs ...string) []string {
 	var out []string
 	for _, l := range c.Lessons {
-		if len(slugs) > 0 && !contains(slugs, l.Slug) {
+		if len(slugs) > 0 && !slices.Contains(slugs, l.Slug) {
 			continue
 		}
 		for _, name := range l.Requires {
@@ -50,15 +44,6 @@ func (c *Course) MemoryProblems(limit int64, slugs ...string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func gib(n int64) string {

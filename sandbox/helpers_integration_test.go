@@ -72,7 +72,13 @@ func sh(t testing.TB, script string) string {
 // mustExec runs script and fails the test unless it exits 0.
 func mustExec(t testing.TB, m *Manager, owner, script string) string {
 	t.Helper()
-	res, err := m.Exec(t.Context(), owner, ExecSpec{Script: script, Timeout: 2 * time.Minute})
+	return execFor(t, m, owner, script, 2*time.Minute)
+}
+
+// execFor is mustExec with a time limit of the caller's.
+func execFor(t testing.TB, m *Manager, owner, script string, timeout time.Duration) string {
+	t.Helper()
+	res, err := m.Exec(t.Context(), owner, ExecSpec{Script: script, Timeout: timeout})
 	if err != nil {
 		t.Fatalf("exec %q: %v", script, err)
 	}

@@ -95,19 +95,6 @@ func TestKubernetesUpAndDown(t *testing.T) {
 	}
 }
 
-// execFor runs script like mustExec, with a longer timeout.
-func execFor(t *testing.T, m *Manager, owner, script string, timeout time.Duration) string {
-	t.Helper()
-	res, err := m.Exec(t.Context(), owner, ExecSpec{Script: script, Timeout: timeout})
-	if err != nil {
-		t.Fatalf("exec %q: %v", script, err)
-	}
-	if res.ExitCode != 0 {
-		t.Fatalf("exec %q: exit %d: %s", script, res.ExitCode, res.Output)
-	}
-	return string(res.Output)
-}
-
 // upTime reads the seconds lab-k8s printed before a step's line ("[  9.1s] node sandbox Ready").
 func upTime(t *testing.T, out, step string) float64 {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"time"
@@ -26,15 +27,7 @@ func binaryImage(bin, ref, entrypoint string, ports []string, out string) error 
 	// same binary gives the same image ID.
 	epoch := time.Unix(0, 0).UTC()
 	var layer bytes.Buffer
-	lw := tar.NewWriter(&layer)
-	err = lw.WriteHeader(&tar.Header{Name: path.Clean(entrypoint)[1:], Mode: 0o755, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: epoch})
-	if err == nil {
-		_, err = lw.Write(data)
-	}
-	if err == nil {
-		err = lw.Close()
-	}
-	if err != nil {
+	if err := writeTar(&layer, epoch, tarEntry{path.Clean(entrypoint)[1:], 0o755, data}); err != nil {
 		return err
 	}
 	layerSum := sha256.Sum256(layer.Bytes())
@@ -73,25 +66,10 @@ func binaryImage(bin, ref, entrypoint string, ports []string, out string) error 
 	if err != nil {
 		return err
 	}
-	tw := tar.NewWriter(f)
-	for _, e := range []struct {
-		name string
-		data []byte
-	}{
-		{layerID + "/layer.tar", layer.Bytes()},
-		{configName, config},
-		{"manifest.json", manifest},
-	} {
-		if err == nil {
-			err = tw.WriteHeader(&tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg, ModTime: epoch})
-		}
-		if err == nil {
-			_, err = tw.Write(e.data)
-		}
-	}
-	if err == nil {
-		err = tw.Close()
-	}
+	err = writeTar(f, epoch,
+		tarEntry{layerID + "/layer.tar", 0o644, layer.Bytes()},
+		tarEntry{configName, 0o644, config},
+		tarEntry{"manifest.json", 0o644, manifest})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -100,4 +78,25 @@ func binaryImage(bin, ref, entrypoint string, ports []string, out string) error 
 		return fmt.Errorf("image archive %s: %w", ref, err)
 	}
 	return nil
+}
+
+type tarEntry struct {
+	name string
+	mode int64
+	data []byte
+}
+
+// writeTar writes the entries as regular files, owned by root, all with
+// the time at (fixed, so equal content gives an equal archive).
+func writeTar(w io.Writer, at time.Time, entries ...tarEntry) error {
+	tw := tar.NewWriter(w)
+	for _, e := range entries {
+		if err := tw.WriteHeader(&tar.Header{Name: e.name, Mode: e.mode, Size: int64(len(e.data)), Typeflag: tar.TypeReg, ModTime: at}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(e.data); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
 }

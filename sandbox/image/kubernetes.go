@@ -148,11 +148,7 @@ func kubernetesLDFlags() string {
 // the Go toolchain's version (a new Go means new binaries).
 func kubernetesHash(goVersion string) string {
 	h := sha256.New()
-	for _, name := range kubernetesRecipeFiles() {
-		data, _ := kubernetesRecipe.ReadFile(name)
-		fmt.Fprintf(h, "%s %d\n", name, len(data))
-		h.Write(data)
-	}
+	hashEmbedded(h, kubernetesRecipe, "", kubernetesRecipeFiles())
 	fmt.Fprintf(h, "coredns %s\npause %s\nldflags %s\ngo %s\n", corednsVersion, pauseRef, kubernetesLDFlags(), goVersion)
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"sort"
 	"strings"
@@ -52,22 +53,11 @@ func (b baseRecipe) hash() string { return shortHash([]byte(b.String())) }
 // base recipe.
 func recipeHash() string {
 	h := sha256.New()
-	for _, name := range recipeFiles() {
-		data, err := recipe.ReadFile("recipe/" + name)
-		if err != nil {
-			panic(fmt.Sprintf("image: embedded recipe file %s: %v", name, err))
-		}
-		fmt.Fprintf(h, "%s %d\n", name, len(data))
-		h.Write(data)
-	}
+	hashEmbedded(h, recipe, "recipe/", recipeFiles())
 	fmt.Fprintf(h, "base %s\n", base)
 	// The Kubernetes layer's own recipe (kubernetes.go): its scratch module
 	// and versions; the Go toolchain's version only keys the binaries' cache.
-	for _, name := range kubernetesRecipeFiles() {
-		data, _ := kubernetesRecipe.ReadFile(name)
-		fmt.Fprintf(h, "%s %d\n", name, len(data))
-		h.Write(data)
-	}
+	hashEmbedded(h, kubernetesRecipe, "", kubernetesRecipeFiles())
 	fmt.Fprintf(h, "kubernetes %s coredns %s pause %s\n", kubernetesVersion, corednsVersion, pauseRef)
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
@@ -86,6 +76,19 @@ func recipeFiles() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// hashEmbedded writes each named file of fsys (read at dir+name) into h as
+// "name size\n" and its content.
+func hashEmbedded(h io.Writer, fsys embed.FS, dir string, names []string) {
+	for _, name := range names {
+		data, err := fsys.ReadFile(dir + name)
+		if err != nil {
+			panic(fmt.Sprintf("image: embedded file %s: %v", dir+name, err))
+		}
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+	}
 }
 
 func shortHash(data []byte) string {
