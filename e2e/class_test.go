@@ -108,8 +108,10 @@ func (s *student) work(t *testing.T, exs []*lessons.Exercise, k int, hint, solut
 	for j := 0; j <= k && j < len(exs); j++ {
 		if j < k {
 			off := tm.len()
-			tm.send(ctx, exs[j].Solution.Source+"\necho done-"+exs[j].ID+"\n")
-			if _, err := tm.waitFor(off, "done-"+exs[j].ID+"\r\n", 2*time.Minute); err != nil {
+			// The terminal echoes typed lines before bash runs them, so
+			// the marker's output must differ from its echoed input.
+			tm.send(ctx, exs[j].Solution.Source+"\necho \"finished:\" "+exs[j].ID+"\n")
+			if _, err := tm.waitFor(off, "finished: "+exs[j].ID+"\r\n", 2*time.Minute); err != nil {
 				return err
 			}
 		}
@@ -123,14 +125,17 @@ func (s *student) work(t *testing.T, exs []*lessons.Exercise, k int, hint, solut
 // check presses Check, waiting out the per-student rate limit if needed.
 func (s *student) check(t *testing.T, id string, wantPass bool) error {
 	for try := 0; try < 10; try++ {
-		var res struct{ Passed bool }
+		var res struct {
+			Passed bool
+			Output string
+		}
 		code := s.postJSON(t, "/api/lessons/01-chroot/exercises/"+id+"/check", &res)
 		if code == http.StatusTooManyRequests {
 			time.Sleep(time.Second)
 			continue
 		}
 		if code != 200 || res.Passed != wantPass {
-			return fmt.Errorf("check %s: HTTP %d passed=%v, want passed=%v", id, code, res.Passed, wantPass)
+			return fmt.Errorf("check %s: HTTP %d passed=%v, want passed=%v; the check said: %q", id, code, res.Passed, wantPass, res.Output)
 		}
 		return nil
 	}

@@ -66,7 +66,7 @@ func TestForkBombAndFloodAreContained(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	off := ta.len()
-	ta.send(ctx, "\recho bomb-over\r")
+	ta.send(ctx, "\recho \"bomb-\"over\r") // typed lines echo at once; wait for bash's output
 	if _, err := ta.waitFor(off, "bomb-over", time.Minute); err != nil {
 		t.Fatalf("alice's shell did not come back after the bomb: %v", err)
 	}
@@ -78,7 +78,7 @@ func TestForkBombAndFloodAreContained(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	o := ta.len()
 	ta.send(ctx, "\x03")
-	ta.send(ctx, "echo flood-over\r")
+	ta.send(ctx, "echo \"flood-\"over\r")
 	d, err := ta.waitFor(o, "flood-over", 30*time.Second)
 	if err != nil {
 		t.Fatalf("Ctrl-C did not stop yes: %v", err)
